@@ -1,0 +1,237 @@
+"""Error analysis: error filtering, grouping of repeated errors, and the spec's error summary.
+
+Pure functions over `LogEntry` objects, no I/O. The summary's keys are exactly the spec's
+(`error_groups` is the one extra key, which the spec allows).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from .models import ERROR_LEVELS, LEVEL_RANK, LogEntry
+
+__all__ = [
+    "ErrorGroup",
+    "error_summary",
+    "errors_only",
+    "group_errors",
+    "headline",
+    "message_template",
+]
+
+
+def errors_only(entries: Iterable[LogEntry]) -> list[LogEntry]:
+    """The ERROR and CRITICAL entries, in their given order."""
+    return [e for e in entries if e.level in ERROR_LEVELS]
+
+
+# --- templates ----------------------------------------------------------------------------
+
+# Applied in order: quoted text first (numbers inside it must not become <n>), then the
+# shapes that contain digits (timestamps, UUIDs, IPs, hex ids, durations), numbers last.
+_TEMPLATE_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r'"(?:[^"\\]|\\.)*"'), '"<s>"'),
+    (re.compile(r"(?<![\w'])'[^'\n]*'(?![\w'])"), "'<s>'"),
+    (
+        re.compile(
+            r"\b\d{4}[-/]\d\d[-/]\d\d(?:[T ]\d\d:\d\d(?::\d\d(?:[.,]\d+)?)?"
+            r"(?:\s?(?:Z|UTC|[+-]\d\d:?\d\d))?)?\b",
+            re.ASCII,
+        ),
+        "<ts>",
+    ),
+    (
+        re.compile(r"\b[A-Z][a-z]{2} [A-Z][a-z]{2} +\d{1,2} \d\d:\d\d:\d\d(?:\.\d+)? \d{4}\b", re.ASCII),
+        "<ts>",
+    ),
+    (re.compile(r"\b\d\d/[A-Z][a-z]{2}/\d{4}:\d\d:\d\d:\d\d(?: [+-]\d{4})?", re.ASCII), "<ts>"),
+    (re.compile(r"\b([IWEF])\d{4}(?= \d\d:\d\d:\d\d)", re.ASCII), r"\1<ts>"),  # glog's date
+    (re.compile(r"\b\d\d:\d\d:\d\d(?:[.,]\d+)?\b", re.ASCII), "<ts>"),
+    (
+        re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b", re.I | re.ASCII),
+        "<id>",
+    ),
+    (re.compile(r"\b(?:\d{1,3}\.){3}\d{1,3}(?::\d{1,5})?\b", re.ASCII), "<ip>"),
+    (re.compile(r"\b0x[0-9a-f]+\b", re.I | re.ASCII), "<id>"),
+    (re.compile(r"\b(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{8,}\b", re.I | re.ASCII), "<id>"),
+    (re.compile(r"(?<![\w.])(?:\d+(?:\.\d+)?(?:ns|us|µs|ms|h|m|s))+\b"), "<dur>"),
+    (re.compile(r"(?<![A-Za-z0-9])\d+(?:[.,]\d+)*", re.ASCII), "<n>"),
+)
+
+
+def message_template(message: str) -> str:
+    """The first line of a message with its variable parts replaced, to group repeats.
+
+    Numbers become <n>, UUIDs and hex ids <id>, quoted strings <s>, IPv4 addresses <ip>,
+    timestamps <ts>, durations (`150ms`, `1.5s`, `2m30s`) <dur>.
+    """
+    line = message.split("\n", 1)[0].strip()
+    for pattern, replacement in _TEMPLATE_RULES:
+        line = pattern.sub(replacement, line)
+    return line
+
+
+_MSG_KEYS = ("msg", "message", "error", "err", "event")
+_LOGFMT_MSG_RE = re.compile(r'(?:^|\s)msg=(?:"((?:[^"\\]|\\.)*)"|(\S+))')
+
+
+def headline(message: str) -> str:
+    """The line of a message that says what happened, for grouping and one-line displays.
+
+    The first line, except: for a bare Python traceback, its last line (the exception); for a
+    JSON line, its message field; for a logfmt line, its `msg=` value.
+    """
+    lines = message.split("\n")
+    first = lines[0].strip()
+    if first.startswith("Traceback (most recent call last):") and len(lines) > 1:
+        for line in reversed(lines):
+            if line and not line[0].isspace():
+                return line.strip()
+    if first.startswith("{"):
+        try:
+            obj = json.loads(first)
+        except ValueError:
+            obj = None
+        if isinstance(obj, dict):
+            for key in _MSG_KEYS:
+                value = obj.get(key)
+                if isinstance(value, str) and value:
+                    return value.split("\n", 1)[0].strip()
+    elif "msg=" in first:
+        m = _LOGFMT_MSG_RE.search(first)
+        if m is not None:
+            return (m.group(1) if m.group(1) is not None else m.group(2)).replace('\\"', '"')
+    return first
+
+
+# --- grouping -----------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class ErrorGroup:
+    """Entries whose headlines share a template: one repeated error."""
+
+    template: str
+    count: int
+    level: str
+    """The worst level seen in the group."""
+    containers: tuple[str, ...]
+    """Sorted names of the containers where it occurred."""
+    first_seen: str
+    last_seen: str
+    example: LogEntry
+    """The most recent entry of the group."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "template": self.template,
+            "count": self.count,
+            "level": self.level,
+            "containers": list(self.containers),
+            "first_seen": self.first_seen,
+            "last_seen": self.last_seen,
+        }
+
+
+@dataclass(slots=True)
+class _Acc:
+    count: int = 0
+    level: str = "ERROR"
+    containers: set[str] = field(default_factory=set)
+    first_seen: str = ""
+    last_seen: str = ""
+    example: LogEntry | None = None
+
+
+def group_errors(entries: Iterable[LogEntry]) -> list[ErrorGroup]:
+    """Group the error entries (ERROR, CRITICAL) by template; others are ignored.
+
+    Sorted by count, most first, then by last_seen, most recent first.
+    """
+    groups: dict[str, _Acc] = {}
+    for entry in entries:
+        if entry.level not in ERROR_LEVELS:
+            continue
+        template = message_template(headline(entry.message))
+        acc = groups.get(template)
+        if acc is None:
+            acc = groups[template] = _Acc(level=entry.level, first_seen=entry.timestamp)
+        acc.count += 1
+        acc.containers.add(entry.container_name)
+        if LEVEL_RANK[entry.level] > LEVEL_RANK[acc.level]:
+            acc.level = entry.level
+        if entry.timestamp < acc.first_seen:
+            acc.first_seen = entry.timestamp
+        if acc.example is None or entry.timestamp >= acc.last_seen:
+            acc.last_seen = entry.timestamp
+            acc.example = entry
+    result = [
+        ErrorGroup(t, a.count, a.level, tuple(sorted(a.containers)), a.first_seen, a.last_seen, a.example)
+        for t, a in groups.items()
+        if a.example is not None
+    ]
+    result.sort(key=lambda g: g.last_seen, reverse=True)
+    result.sort(key=lambda g: g.count, reverse=True)  # stable: ties stay most recent first
+    return result
+
+
+# --- the spec's error summary -------------------------------------------------------------
+
+
+def _naive_utc(now: datetime | None) -> datetime:
+    if now is None:
+        return datetime.now(UTC).replace(tzinfo=None)
+    if now.tzinfo is not None:
+        return now.astimezone(UTC).replace(tzinfo=None)
+    return now
+
+
+def error_summary(
+    logs: Mapping[str, Sequence[LogEntry]],
+    hours: float,
+    *,
+    now: datetime | None = None,
+    recent: int = 5,
+) -> dict[str, Any]:
+    """The spec's error summary of already-collected logs (one list per container).
+
+    `hours` is reported as the analysis period; choosing the entries of that period is the
+    collector's job. `recent_errors` holds the last `recent` errors, oldest first.
+    `critical_issues` lists every CRITICAL entry of every container in time order.
+    `error_groups` (an extra key) lists repeated errors, most frequent first.
+    """
+    breakdown: dict[str, dict[str, Any]] = {}
+    criticals: list[LogEntry] = []
+    all_errors: list[LogEntry] = []
+    for name, entries in logs.items():
+        errors = sorted(errors_only(entries), key=lambda e: e.timestamp)
+        if not errors:
+            continue
+        all_errors.extend(errors)
+        criticals.extend(e for e in errors if e.level == "CRITICAL")
+        tail = errors[-recent:] if recent > 0 else []
+        breakdown[name] = {"error_count": len(errors), "recent_errors": [e.to_dict() for e in tail]}
+    criticals.sort(key=lambda e: e.timestamp)
+    return {
+        "timestamp": _naive_utc(now).isoformat(timespec="microseconds"),
+        "analysis_period_hours": hours,
+        "total_containers": len(logs),
+        "containers_with_errors": len(breakdown),
+        "total_error_entries": len(all_errors),
+        "error_breakdown": breakdown,
+        "critical_issues": [
+            {
+                "container": e.container_name,
+                "timestamp": e.timestamp,
+                "message": e.message,
+                "severity": "critical",
+            }
+            for e in criticals
+        ],
+        "error_groups": [g.to_dict() for g in group_errors(all_errors)],
+    }

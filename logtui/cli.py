@@ -1,0 +1,481 @@
+"""The `logtui` command: the dashboard, and the spec's subcommands for scripts and cron.
+
+Exit codes: 0 success, 1 a failure on the server or the connection, 2 bad usage or
+configuration. Errors are one line on stderr, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import sys
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import TYPE_CHECKING, Any, TextIO
+
+if TYPE_CHECKING:
+    from .config import Settings
+    from .models import LogEntry
+    from .remote import RemoteDocker
+
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+
+DESCRIPTION = """\
+Watch the Docker containers of a server over SSH, strictly read-only.
+Only `docker ps`, `docker logs`, `docker inspect` and `docker stats --no-stream`
+are ever sent, each one validated and written to the audit log.
+
+With no command, opens the dashboard (the built-in demo host if no server is set)."""
+
+EPILOG = """\
+configuration (environment or ./.env):
+  LOGTUI_HOST / HETZNER_HOST      server name, address or ~/.ssh/config alias
+  LOGTUI_USER / HETZNER_USER      SSH user (default: from ~/.ssh/config, else you)
+  LOGTUI_PORT                     SSH port (default 22)
+  LOGTUI_SSH_KEY / HETZNER_SSH_KEY  private key text (\\n escapes allowed)
+  LOGTUI_SSH_KEY_FILE             private key file (default: ssh-agent, ~/.ssh)
+  LOGTUI_SSH_KEY_PASSPHRASE       passphrase of an encrypted key
+  LOGTUI_KNOWN_HOSTS              known_hosts file (default ~/.ssh/known_hosts)
+  LOGTUI_AUDIT_LOG                audit log (default ~/.local/state/logtui/audit.jsonl)
+
+examples:
+  logtui demo                     the dashboard against a simulated server
+  logtui errors 4                 error summary of the last 4 hours
+  logtui container web-app 2 -f   two hours of web-app, then follow
+  logtui --demo logs --json       JSON lines, from the simulated server
+
+exit status: 0 ok, 1 server or connection failure, 2 bad usage or configuration"""
+
+
+class UsageError(ValueError):
+    """Bad arguments or configuration: exit status 2."""
+
+
+def _hours(text: str) -> float:
+    from .remote import validate_hours
+
+    try:
+        return validate_hours(float(text))
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(
+            f"invalid HOURS {text!r}: a number of hours greater than 0 (e.g. 1, 0.25, 24)"
+        ) from exc
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="logtui",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version="logtui 0.1.0")
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="use the built-in simulated server instead of the configured one",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def command(name: str, help_text: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        p.add_argument("--json", action="store_true", help="machine-readable output")
+        return p
+
+    def hours(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "hours",
+            nargs="?",
+            type=_hours,
+            default=1.0,
+            metavar="HOURS",
+            help="how far back to look, in hours (default 1)",
+        )
+
+    def follow(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "-f",
+            "--follow",
+            action="store_true",
+            help="keep streaming new entries until Ctrl-C, as docker logs -f",
+        )
+
+    sub.add_parser("dashboard", help="open the full-screen dashboard (the default)")
+    sub.add_parser("demo", help="open the dashboard against the built-in simulated server")
+    command("status", "show the connection and the containers")
+    p = command("logs", "log entries of all containers, in time order")
+    hours(p)
+    follow(p)
+    p = command("errors", "error summary: counts per container, critical issues, repeats")
+    hours(p)
+    p = command("container", "log entries of one container")
+    p.add_argument("name", metavar="NAME", help="container name or ID")
+    hours(p)
+    follow(p)
+    p = command("save", "save all containers' logs to a JSON file")
+    hours(p)
+    p.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        help="file to write (default: ./production_logs_<time>.json)",
+    )
+    command("health", "check that the server and docker answer (exit 1 if not)")
+    return parser
+
+
+# -- output -----------------------------------------------------------------------------
+
+LEVEL_STYLES = {
+    "DEBUG": "dim",
+    "INFO": "green",
+    "WARNING": "yellow",
+    "ERROR": "bold red",
+    "CRITICAL": "bold white on red",
+}
+
+
+class Output:
+    """Writes entries and reports: JSON for scripts, rich text for people, never markup."""
+
+    def __init__(self, as_json: bool, stream: TextIO | None = None) -> None:
+        from rich.console import Console
+
+        self.as_json = as_json
+        self.stream = stream or sys.stdout
+        self.console = Console(file=self.stream, highlight=False, soft_wrap=True)
+
+    def json(self, obj: Any) -> None:
+        self.stream.write(json.dumps(obj, ensure_ascii=False) + "\n")
+
+    def entries(self, entries: list[LogEntry], show_container: bool = True) -> None:
+        if self.as_json:
+            self.stream.write("".join(json.dumps(e.to_dict(), ensure_ascii=False) + "\n" for e in entries))
+            self.stream.flush()
+            return
+        from rich.text import Text
+
+        from .textsafe import sanitize_for_terminal
+
+        for e in entries:
+            line = Text()
+            line.append(e.timestamp.replace("T", " ")[:23], style="dim")
+            if show_container:
+                line.append(f" {e.container_name:<16}", style="cyan")
+            line.append(f" {e.level:<8}", style=LEVEL_STYLES.get(e.level, ""))
+            line.append(" " + sanitize_for_terminal(e.message))
+            self.console.print(line)
+        self.stream.flush()
+
+
+# -- commands ---------------------------------------------------------------------------
+
+
+async def _status(remote: RemoteDocker, out: Output) -> int:
+    containers = await remote.list_containers()
+    if out.as_json:
+        out.json(
+            {
+                "host": remote.settings.label,
+                "connected": True,
+                "containers": [c.to_dict() for c in containers],
+            }
+        )
+        return EXIT_OK
+    from rich.table import Table
+
+    table = Table(title=f"{remote.settings.label} — READ-ONLY — connected", title_justify="left")
+    for column in ("NAME", "STATE", "STATUS", "IMAGE"):
+        table.add_column(column)
+    for c in containers:
+        style = "green" if c.running else "red" if c.state in {"exited", "dead"} else "yellow"
+        table.add_row(c.name, c.state, c.status, c.image, style=style)
+    out.console.print(table)
+    running = sum(c.running for c in containers)
+    out.console.print(f"{len(containers)} containers, {running} running")
+    return EXIT_OK
+
+
+async def _logs(remote: RemoteDocker, out: Output, hours: float, follow: bool) -> int:
+    from .parser import merge_by_time
+
+    if follow:
+        containers = [c for c in await remote.list_containers() if c.running]
+        await _follow(remote, out, [c.name for c in containers], hours)
+        return EXIT_OK
+    logs = await remote.logs_of_all(hours)
+    out.entries(merge_by_time(*logs.values()))
+    return EXIT_OK
+
+
+async def _container(remote: RemoteDocker, out: Output, name: str, hours: float, follow: bool) -> int:
+    if follow:
+        await _follow(remote, out, [name], hours, show_container=False)
+        return EXIT_OK
+    out.entries(await remote.logs_for_hours(name, hours), show_container=False)
+    return EXIT_OK
+
+
+async def _follow(
+    remote: RemoteDocker,
+    out: Output,
+    names: list[str],
+    hours: float,
+    show_container: bool = True,
+) -> None:
+    """Stream every container's history then new entries, until Ctrl-C or all streams end."""
+    from .remote import since_for_hours
+
+    since = since_for_hours(hours)
+
+    def on_state(state: str, detail: str) -> None:
+        if state in {"reconnecting", "failed"}:
+            print(f"logtui: {state}: {detail}", file=sys.stderr, flush=True)
+
+    async def one(name: str) -> None:
+        stream: AsyncIterator[list[LogEntry]] = remote.follow(name, since=since, on_state=on_state)
+        async for batch in stream:
+            out.entries(batch, show_container=show_container)
+
+    await asyncio.gather(*(one(n) for n in names))
+
+
+async def _errors(remote: RemoteDocker, out: Output, hours: float) -> int:
+    from .analysis import error_summary
+
+    summary = error_summary(await remote.logs_of_all(hours), hours)
+    if out.as_json:
+        out.json(summary)
+        return EXIT_OK
+    _print_summary(out, summary)
+    return EXIT_OK
+
+
+def _print_summary(out: Output, summary: dict[str, Any]) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
+    from .textsafe import sanitize_for_terminal
+
+    c = out.console
+    c.print(
+        Text(
+            f"Errors in the last {summary['analysis_period_hours']:g} h: "
+            f"{summary['total_error_entries']} in {summary['containers_with_errors']} of "
+            f"{summary['total_containers']} containers, "
+            f"{len(summary['critical_issues'])} critical",
+            style="bold",
+        )
+    )
+    if summary["error_breakdown"]:
+        table = Table("CONTAINER", "ERRORS", "LATEST", box=None, pad_edge=False)
+        for name, info in sorted(summary["error_breakdown"].items(), key=lambda kv: -kv[1]["error_count"]):
+            latest = info["recent_errors"][-1]["message"].splitlines()[0] if info["recent_errors"] else ""
+            table.add_row(name, str(info["error_count"]), Text(sanitize_for_terminal(latest)[:100]))
+        c.print(table)
+    for issue in summary["critical_issues"][-10:]:
+        first = sanitize_for_terminal(issue["message"]).splitlines()[0][:100] if issue["message"] else ""
+        c.print(
+            Text(
+                f"CRITICAL {issue['timestamp'][:19]} {issue['container']}: {first}",
+                style="bold red",
+            )
+        )
+    groups = summary.get("error_groups", [])
+    if groups:
+        c.print(Text("Repeated errors:", style="bold"))
+        for group in groups[:10]:
+            c.print(
+                Text(
+                    f"  ×{group['count']:<5} {sanitize_for_terminal(group['template'])[:90]}"
+                    f"  (last {group['last_seen'][11:19]})"
+                )
+            )
+    if not summary["total_error_entries"]:
+        c.print(Text("No errors found.", style="green"))
+
+
+async def _save(remote: RemoteDocker, out: Output, hours: float, output: str | None) -> int:
+    from .export import write_saved_file
+
+    logs = await remote.logs_of_all(hours)
+    path = write_saved_file({n: [e.to_dict() for e in es] for n, es in logs.items()}, output)
+    count = sum(len(es) for es in logs.values())
+    if out.as_json:
+        out.json({"path": str(path), "containers": len(logs), "entries": count})
+    else:
+        out.console.print(f"Saved {count} entries of {len(logs)} containers to {path}")
+    return EXIT_OK
+
+
+async def _health(remote: RemoteDocker, out: Output) -> int:
+    from .export import now_iso
+
+    report: dict[str, Any] = {
+        "timestamp": now_iso(),
+        "host": remote.settings.label,
+        "ssh_connection": False,
+        "docker_available": False,
+        "container_count": 0,
+        "running_containers": 0,
+        "status": "unhealthy",
+        "error": None,
+    }
+    try:
+        await remote.connect()
+        report["ssh_connection"] = True
+        containers = await remote.list_containers()
+        report.update(
+            docker_available=True,
+            container_count=len(containers),
+            running_containers=sum(c.running for c in containers),
+            status="healthy",
+        )
+    except RuntimeError as exc:
+        report["error"] = str(exc)
+    if out.as_json:
+        out.json(report)
+    else:
+        healthy = report["status"] == "healthy"
+        mark = "[green]healthy[/]" if healthy else "[red]unhealthy[/]"
+        out.console.print(f"{report['host']}: {mark}")
+        if healthy:
+            out.console.print(
+                f"ssh ok, docker ok, {report['running_containers']} of "
+                f"{report['container_count']} containers running"
+            )
+        else:
+            from rich.text import Text
+
+            out.console.print(Text(report["error"] or "unknown error"))
+    return EXIT_OK if report["status"] == "healthy" else EXIT_FAILURE
+
+
+# -- plumbing ---------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def demo_settings() -> Iterator[Settings]:
+    """Start the simulated host on a private loop thread; yield settings that reach it."""
+    from .loop_thread import LoopThread
+    from .simhost import SimulatedHost
+
+    loop = LoopThread("logtui-demo-host")
+    host = SimulatedHost()
+    try:
+        loop.run(host.start())
+        yield host.settings()
+    finally:
+        with contextlib.suppress(Exception):
+            loop.run(host.stop(), timeout=5)
+        loop.stop()
+
+
+def _settings_or_demo(args: argparse.Namespace) -> contextlib.AbstractContextManager[Settings]:
+    from .config import load_settings
+
+    if args.demo:
+        return demo_settings()
+    return contextlib.nullcontext(load_settings())
+
+
+def _run_command(args: argparse.Namespace) -> int:
+    from .remote import RemoteDocker
+
+    out = Output(as_json=getattr(args, "json", False))
+    handlers: dict[str, Callable[[RemoteDocker], Any]] = {
+        "status": lambda r: _status(r, out),
+        "logs": lambda r: _logs(r, out, args.hours, args.follow),
+        "errors": lambda r: _errors(r, out, args.hours),
+        "container": lambda r: _container(r, out, args.name, args.hours, args.follow),
+        "save": lambda r: _save(r, out, args.hours, args.output),
+        "health": lambda r: _health(r, out),
+    }
+
+    async def main(settings: Settings) -> int:
+        async with RemoteDocker(settings) as remote:
+            return await handlers[args.command](remote)
+
+    async def main_health(settings: Settings) -> int:
+        remote = RemoteDocker(settings)
+        try:
+            return await _health(remote, out)
+        finally:
+            await remote.close()
+
+    with _settings_or_demo(args) as settings:
+        runner = main_health if args.command == "health" else main
+        return asyncio.run(runner(settings))
+
+
+def _run_dashboard(args: argparse.Namespace) -> int:
+    from .config import load_settings
+    from .tui import run_dashboard
+
+    if args.command == "demo" or args.demo:
+        return run_dashboard(None, demo=True)
+    try:
+        settings = load_settings()
+    except ValueError as exc:
+        if "no server configured" not in str(exc):
+            raise
+        print(
+            "logtui: no server configured (set LOGTUI_HOST or HETZNER_HOST); opening the built-in demo host",
+            file=sys.stderr,
+        )
+        return run_dashboard(None, demo=True)
+    return run_dashboard(settings)
+
+
+def configure_logging() -> None:
+    """The entry point configures structlog once: warnings to stderr, never to stdout.
+
+    LOGTUI_DEBUG=1 shows debug records (every remote command) too.
+    """
+    import logging
+    import os
+
+    import structlog
+
+    level = logging.DEBUG if os.environ.get("LOGTUI_DEBUG") else logging.WARNING
+    structlog.configure(
+        processors=[
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            structlog.dev.ConsoleRenderer(colors=False),
+        ],
+        wrapper_class=structlog.make_filtering_bound_logger(level),
+        logger_factory=structlog.PrintLoggerFactory(sys.stderr),
+        cache_logger_on_first_use=False,
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command not in (None, "dashboard", "demo"):
+        configure_logging()
+    try:
+        if args.command in (None, "dashboard", "demo"):
+            return _run_dashboard(args)
+        return _run_command(args)
+    except KeyboardInterrupt:
+        return EXIT_OK if getattr(args, "follow", False) else 130
+    except BrokenPipeError:
+        with contextlib.suppress(Exception):
+            sys.stdout = open("/dev/null", "w")  # noqa: SIM115 (silence the flush at exit)
+        return EXIT_OK
+    except ValueError as exc:
+        print(f"logtui: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except RuntimeError as exc:
+        print(f"logtui: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
+    except OSError as exc:
+        print(f"logtui: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,155 @@
+"""Where to connect and how: settings from the environment and a `.env` file.
+
+Configuration problems raise `ValueError` naming the variable and what to do, as the
+spec requires. Reading `.env` never overrides a variable already set in the environment.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dotenv import dotenv_values
+
+DEFAULT_AUDIT_LOG = Path("~/.local/state/logtui/audit.jsonl")
+DEFAULT_CONNECT_TIMEOUT = 10.0
+DEFAULT_COMMAND_TIMEOUT = 60.0
+DEFAULT_KEEPALIVE = 15.0
+
+
+@dataclass(slots=True)
+class Settings:
+    """Everything the SSH transport needs. `None` means: as `ssh` would (ssh config, agent)."""
+
+    host: str
+    user: str | None = None
+    port: int | None = None
+    key_text: str | None = None
+    key_file: str | None = None
+    key_passphrase: str | None = None
+    known_hosts: str | None = None
+    """Path of a known_hosts file; None uses ~/.ssh/known_hosts."""
+    known_hosts_text: str | None = field(default=None, repr=False)
+    """known_hosts content held in memory (the demo host); wins over `known_hosts`."""
+    audit_log: Path = field(default_factory=lambda: DEFAULT_AUDIT_LOG.expanduser())
+    connect_timeout: float = DEFAULT_CONNECT_TIMEOUT
+    command_timeout: float = DEFAULT_COMMAND_TIMEOUT
+    keepalive_interval: float = DEFAULT_KEEPALIVE
+    use_ssh_config: bool = True
+    """Read ~/.ssh/config (Host aliases, Port, User, IdentityFile) like `ssh`."""
+
+    @property
+    def label(self) -> str:
+        """How the host is shown to people: user@host[:port]."""
+        user = f"{self.user}@" if self.user else ""
+        port = f":{self.port}" if self.port and self.port != 22 else ""
+        return f"{user}{self.host}{port}"
+
+
+def _first(env: Mapping[str, str], *names: str) -> tuple[str | None, str | None]:
+    """The first non-empty variable among `names`: (name, value)."""
+    for name in names:
+        value = env.get(name)
+        if value is not None and value.strip() != "":
+            return name, value
+    return None, None
+
+
+def normalize_key_text(text: str) -> str:
+    """Private key text as given in an env var: literal `\\n` becomes a newline, quotes stripped."""
+    text = text.strip().strip('"').strip("'")
+    if "\\n" in text and "\n" not in text:
+        text = text.replace("\\r\\n", "\n").replace("\\n", "\n")
+    if not text.endswith("\n"):
+        text += "\n"
+    return text
+
+
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValueError(f"{name}={raw!r} is not a number of seconds; set it to e.g. 10") from None
+    if value <= 0:
+        raise ValueError(f"{name} must be greater than 0 seconds, got {raw!r}")
+    return value
+
+
+def read_environment(dotenv_path: str | os.PathLike[str] | None = None) -> dict[str, str]:
+    """The process environment over the values of `.env` (the environment wins)."""
+    path = Path(dotenv_path) if dotenv_path is not None else Path.cwd() / ".env"
+    merged: dict[str, str] = {}
+    if path.is_file():
+        merged.update({k: v for k, v in dotenv_values(path).items() if v is not None})
+    merged.update(os.environ)
+    return merged
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    """Build `Settings` from LOGTUI_* and the spec's HETZNER_* variables.
+
+    Raises ValueError when no host is configured or a value is unusable.
+    """
+    env = read_environment() if env is None else env
+    _, host = _first(env, "LOGTUI_HOST", "HETZNER_HOST")
+    if host is None:
+        raise ValueError(
+            "no server configured: set LOGTUI_HOST (or HETZNER_HOST) in the environment or in "
+            "a .env file, e.g. LOGTUI_HOST=203.0.113.7, or a Host alias from ~/.ssh/config; "
+            "run `logtui demo` to try logtui against a built-in simulated host"
+        )
+    host = host.strip()
+    if host.startswith("-") or any(c.isspace() for c in host):
+        raise ValueError(f"LOGTUI_HOST={host!r} is not a host name or address")
+    _, user = _first(env, "LOGTUI_USER", "HETZNER_USER")
+    port_name, port_raw = _first(env, "LOGTUI_PORT")
+    port: int | None = None
+    if port_raw is not None:
+        try:
+            port = int(port_raw)
+        except ValueError:
+            port = -1
+        if not 1 <= port <= 65535:
+            raise ValueError(f"{port_name}={port_raw!r} is not a TCP port (1-65535)")
+    key_name, key_text = _first(env, "LOGTUI_SSH_KEY", "HETZNER_SSH_KEY")
+    if key_text is not None:
+        key_text = normalize_key_text(key_text)
+        if "PRIVATE KEY-----" not in key_text:
+            raise ValueError(
+                f"{key_name} does not hold a private key: put the key's text in it, starting "
+                "with -----BEGIN OPENSSH PRIVATE KEY----- (newlines may be written as \\n), or "
+                "use LOGTUI_SSH_KEY_FILE=/path/to/key"
+            )
+    _, key_file = _first(env, "LOGTUI_SSH_KEY_FILE")
+    if key_file is not None:
+        key_file = str(Path(key_file).expanduser())
+        if not Path(key_file).is_file():
+            raise ValueError(f"LOGTUI_SSH_KEY_FILE={key_file!r}: no such file")
+    _, passphrase = _first(env, "LOGTUI_SSH_KEY_PASSPHRASE")
+    _, known_hosts = _first(env, "LOGTUI_KNOWN_HOSTS")
+    if known_hosts is not None:
+        known_hosts = str(Path(known_hosts).expanduser())
+        if not Path(known_hosts).is_file():
+            raise ValueError(
+                f"LOGTUI_KNOWN_HOSTS={known_hosts!r}: no such file; create it with "
+                f"`ssh-keyscan -H {host} >> {known_hosts}` after checking the fingerprint"
+            )
+    _, audit = _first(env, "LOGTUI_AUDIT_LOG")
+    return Settings(
+        host=host,
+        user=user.strip() if user else None,
+        port=port,
+        key_text=key_text,
+        key_file=key_file,
+        key_passphrase=passphrase,
+        known_hosts=known_hosts,
+        audit_log=Path(audit).expanduser() if audit else DEFAULT_AUDIT_LOG.expanduser(),
+        connect_timeout=_float(env, "LOGTUI_CONNECT_TIMEOUT", DEFAULT_CONNECT_TIMEOUT),
+        command_timeout=_float(env, "LOGTUI_COMMAND_TIMEOUT", DEFAULT_COMMAND_TIMEOUT),
+        keepalive_interval=_float(env, "LOGTUI_KEEPALIVE", DEFAULT_KEEPALIVE),
+    )

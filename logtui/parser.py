@@ -1,0 +1,520 @@
+"""Turn raw `docker logs --timestamps` output into `LogEntry` objects.
+
+Pure functions and one small state machine, no I/O. Each output line of Docker looks like
+`2025-08-16T14:30:22.123456789Z <text>`; podman gives whole seconds. The parser splits the
+stamp off, finds the level in the line's *header* (so a word such as "error" in an INFO
+message does not make it an error), and groups multi-line output (tracebacks, Java stack
+traces, PostgreSQL DETAIL lines, indented lines) into the entry that opened it.
+
+Speed matters (the dashboard parses hundreds of thousands of lines a second), so the level
+search looks only at a short prefix, with a few compiled regexes and cheap pre-checks.
+"""
+
+from __future__ import annotations
+
+import heapq
+import re
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from functools import lru_cache
+
+from .models import LogEntry
+
+__all__ = [
+    "EntryAssembler",
+    "detect_level",
+    "is_continuation",
+    "merge_by_time",
+    "parse_docker_output",
+    "parse_stream",
+    "split_docker_line",
+    "to_iso",
+]
+
+# --- timestamps -------------------------------------------------------------------------
+
+_TS = r"(\d{4}-\d\d-\d\d)[Tt](\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?([Zz]|[+-]\d\d:?\d\d)"
+_LINE_TS_RE = re.compile(_TS + r"(?: |$)", re.ASCII)
+_TS_RE = re.compile(_TS, re.ASCII)
+_UTC_ZONES = frozenset({"Z", "z", "+00:00", "-00:00", "+0000", "-0000"})
+
+
+def split_docker_line(line: str) -> tuple[str, str]:
+    """Split Docker's RFC 3339 stamp from the text: `("2025-...Z", "text")`, or `("", line)`.
+
+    One trailing "\\r" is stripped (a tty container ends its lines with CRLF); exactly one
+    space after the stamp is consumed, so indentation of the text is kept.
+    """
+    if line.endswith("\r"):
+        line = line[:-1]
+    m = _LINE_TS_RE.match(line)
+    if m is None:
+        return "", line
+    end = m.end()
+    return line[: m.end(4)], line[end:]
+
+
+def _iso_from_parts(date: str, time: str, frac: str | None, zone: str) -> str:
+    micro = (frac or "")[:6].ljust(6, "0")  # truncate, never round: keeps order stable
+    if zone in _UTC_ZONES:
+        return f"{date}T{time}.{micro}"
+    sign = 1 if zone[0] == "+" else -1
+    digits = zone[1:].replace(":", "")
+    offset = timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
+    local = datetime.fromisoformat(f"{date}T{time}.{micro}")
+    return (local - sign * offset).isoformat(timespec="microseconds")
+
+
+def to_iso(docker_ts: str) -> str:
+    """Docker's stamp as the spec's naive-UTC ISO form with 6 fraction digits; "" stays "".
+
+    Offsets are converted to UTC; nanoseconds are truncated. Raises `ValueError` for text
+    that is not an RFC 3339 date-time.
+    """
+    if not docker_ts:
+        return ""
+    m = _TS_RE.fullmatch(docker_ts)
+    if m is None:
+        raise ValueError(f"not an RFC 3339 timestamp: {docker_ts!r}")
+    return _iso_from_parts(*m.groups())
+
+
+@lru_cache(maxsize=4096)
+def _sort_key_slow(docker_ts: str) -> str:
+    m = _TS_RE.fullmatch(docker_ts)
+    if m is None:
+        return ""
+    date, time, frac, zone = m.groups()
+    if zone not in _UTC_ZONES:
+        date, _, time = _iso_from_parts(date, time, "0", zone)[:19].partition("T")
+    return f"{date}T{time}.{(frac or '').ljust(9, '0')}"
+
+
+def _sort_key(entry: LogEntry) -> str:
+    """A string that sorts in time order whatever the stamp's precision or zone."""
+    ts = entry.docker_timestamp
+    if len(ts) == 30 and ts[29] == "Z" and ts[19] == "." and ts[10] == "T":  # Docker's fixed form
+        return ts[:29]
+    return _sort_key_slow(ts) if ts else ""
+
+
+# --- level detection ----------------------------------------------------------------------
+
+_ALIASES: dict[str, str] = {
+    **dict.fromkeys(
+        ("trace", "trce", "trc", "debug", "dbug", "dbg", "verbose", "fine", "finer", "finest"),
+        "DEBUG",
+    ),
+    **{f"trace{i}": "DEBUG" for i in range(1, 9)},
+    **dict.fromkeys(("info", "inf", "information", "notice", "log"), "INFO"),
+    **dict.fromkeys(("warn", "warning", "wrn"), "WARNING"),
+    **dict.fromkeys(("err", "error", "eror", "severe"), "ERROR"),
+    **dict.fromkeys(
+        ("crit", "critical", "fatal", "ftl", "emerg", "emergency", "alert", "panic", "pnc"),
+        "CRITICAL",
+    ),
+}
+
+HEADER_CHARS = 80
+"""How much of a line is searched for a level token: enough for a timestamp, a logger
+name and a level (`2025-08-16 14:30:22,123 - django.request - ERROR - ...`), short
+enough that words of the message rarely reach it."""
+
+# The level words, as a trie over lower-case text: Python's `re` does not factor
+# alternations itself, and this regex runs on almost every line. The leading non-word
+# character makes `re` skip letters with a fast character-set scan: only word starts are tried.
+_TRIE = (
+    r"a(?:lert)|c(?:rit(?:ical)?)|d(?:bg|bug|ebug)|e(?:merg(?:ency)?|r(?:ror|r|or))"
+    r"|f(?:atal|tl)|in(?:fo(?:rmation)?|f)|log|n(?:otice)|p(?:anic|nc)|s(?:evere)"
+    r"|t(?:r(?:ace[1-8]?|ce|c))|w(?:arn(?:ing)?|rn)"
+)
+_CANDIDATE_RE = re.compile(rf"[^a-z0-9_]({_TRIE})(?![a-z0-9_])", re.ASCII)
+_JSON_LEVEL_RE = re.compile(
+    r'"(?:level|lvl|severity|loglevel|levelname|log\.level|@l)"\s*:\s*(?:"([A-Za-z]+\d?)"|(\d+))',
+    re.ASCII,
+)
+_MONGO_RE = re.compile(r'"s"\s*:\s*"([FEWID])\d?"', re.ASCII)
+_MONGO = {"F": "CRITICAL", "E": "ERROR", "W": "WARNING", "I": "INFO", "D": "DEBUG"}
+_LOGFMT_RE = re.compile(r'(?:level|lvl|severity|loglevel)="?([A-Za-z]+\d?|\d+)', re.ASCII)
+_GLOG_RE = re.compile(r"([IWEF])\d{4} \d\d:\d\d:\d\d\.\d+ +\d+ [^\]\s]+\] ", re.ASCII)
+_GLOG = {"I": "INFO", "W": "WARNING", "E": "ERROR", "F": "CRITICAL"}
+_REDIS_RE = re.compile(r"\d+:[XCSM] \d\d? \w{3} \d{4} \d\d:\d\d:\d\d\.\d{3} ([.\-*#]) ", re.ASCII)
+_REDIS = {".": "DEBUG", "-": "DEBUG", "*": "INFO", "#": "WARNING"}
+_ACCESS_RE = re.compile(r'"[A-Z]{3,10} [^"]* HTTP/\d(?:\.\d)?" ([1-5])\d\d ', re.ASCII)
+
+
+def _numeric_level(value: int) -> str:
+    """pino/bunyan numbers: 10 trace, 20 debug, 30 info, 40 warn, 50 error, 60 fatal."""
+    if value >= 60:
+        return "CRITICAL"
+    if value >= 50:
+        return "ERROR"
+    if value >= 40:
+        return "WARNING"
+    if value >= 30:
+        return "INFO"
+    return "DEBUG"
+
+
+def _logfmt_level(window: str) -> str | None:
+    """`level=warn`, `lvl=eror`, `severity="ERROR"`, `level=50`: a key that starts a field."""
+    m = _LOGFMT_RE.search(window)
+    while m is not None:
+        start = m.start()
+        if start == 0 or window[start - 1] in " \t":
+            word = m.group(1)
+            return _numeric_level(int(word)) if word.isdigit() else _ALIASES.get(word.lower())
+        m = _LOGFMT_RE.search(window, m.end())
+    return None
+
+
+def _header_level(head: str) -> str | None:
+    """The first level token of the header that is written as a level, not as a word.
+
+    Accepted forms: `[error]` `[core:error]` `[ WARN]` (brackets), `ERROR:` `error:` `LOG:`
+    (colon), `ERROR` (bare upper case), `\terror\t` (zap's console), or the line's first word.
+    A lower-case "error" inside a sentence is not a level.
+    """
+    low = " " + head.lower()
+    search = _CANDIDATE_RE.search
+    m = search(low)
+    while m is not None:
+        s, e = m.span(1)
+        if head[s - 1 : e - 1].isupper() or _written_as_level(head, low, s, e):
+            return _ALIASES[low[s:e]]
+        m = search(low, e)
+    return None
+
+
+def _written_as_level(head: str, low: str, s: int, e: int) -> bool:
+    """Is the candidate word `low[s:e]` (`head[s-1:e-1]`, as `low` has a leading space) a level?"""
+    before, after = low[s - 1], low[e : e + 1]
+    original = head[s - 1 : e - 1]
+    if original in ("log", "Log"):
+        return False  # only PostgreSQL's `LOG:` is a level; "log" is a common word
+    if after == ":" or original.isupper():
+        return True
+    if (before == "\t" and after == "\t") or not low[:s].strip():
+        return True
+    if low[e:].lstrip()[:1] == "]":
+        left = low[:s].rstrip()
+        return left.endswith("[") or (before == ":" and left.rfind("[") > left.rfind(" "))
+    return False
+
+
+def _level_of(text: str) -> str | None:
+    """The level the line states, or None when it states none.
+
+    Key-based forms (JSON, logfmt) and fixed layouts (glog, redis) are tried first, then
+    the first level token of the header, then an access log's HTTP status.
+    """
+    head = text[:HEADER_CHARS]
+    first = head[:1]
+    if first == "{":
+        m = _JSON_LEVEL_RE.search(text)
+        if m is not None:
+            word, number = m.groups()
+            if number is not None:
+                return _numeric_level(int(number))
+            level = _ALIASES.get(word.lower())
+            if level is not None:
+                return level
+        m = _MONGO_RE.search(head)
+        if m is not None:
+            return _MONGO[m.group(1)]
+    elif first in "IWEF" and head[1:2].isdigit():
+        m = _GLOG_RE.match(head)
+        if m is not None:
+            return _GLOG[m.group(1)]
+    elif first.isdigit() and ":" in head[1:7]:
+        m = _REDIS_RE.match(head)
+        if m is not None:
+            return _REDIS[m.group(1)]
+    if "l=" in head or "y=" in head:  # level= lvl= loglevel= severity=
+        level = _logfmt_level(text[:160])
+        if level is not None:
+            return level
+    level = _header_level(head)
+    if level is not None:
+        return level
+    if " HTTP/" in text:
+        m = _ACCESS_RE.search(text)
+        if m is not None:
+            status = m.group(1)
+            if status == "5":
+                return "ERROR"
+            if status == "4":
+                return "WARNING"
+    return None
+
+
+def detect_level(text: str) -> str:
+    """One of DEBUG INFO WARNING ERROR CRITICAL; INFO when the line states no level."""
+    return _level_of(text) or "INFO"
+
+
+# --- multi-line grouping ------------------------------------------------------------------
+
+_PG_CONT_RE = re.compile(r"\b(?:DETAIL|HINT|STATEMENT|CONTEXT|QUERY|LOCATION):  ", re.ASCII)
+_CHAIN_PREFIXES = (
+    "During handling of the above exception",
+    "The above exception was the direct cause",
+)
+_TB_PREFIXES = ("Traceback (most recent call last):", "Exception Group Traceback (most recent")
+# The last line of a Python traceback: `ValueError: boom`, `pkg.mod.Error: x`, `KeyboardInterrupt`.
+_EXC_LINE_RE = re.compile(r"([A-Za-z_][\w.]*)(?::|$)")
+# A Java exception printed after its log line: `java.lang.IllegalStateException: ...`.
+_JAVA_EXC_RE = re.compile(r"(?:[a-z_$][\w$]*\.)+[A-Z][\w$]*(?:Exception|Error|Throwable)\b")
+
+_WARNING_UP = frozenset(("WARNING", "ERROR", "CRITICAL"))
+_PG_WINDOW = HEADER_CHARS + 20
+# First characters of lines that may continue an entry whatever the state: indentation,
+# `Traceback`, `The above exception`, `During handling`, `Caused by:`, `Exception Group`.
+_CONT_FIRST = frozenset(" \tTDCE")
+
+# Traceback states of the pending entry.
+_NO_TB, _IN_TB, _TB_DONE, _TB_CHAIN = 0, 1, 2, 3
+
+
+def is_continuation(text: str) -> bool:
+    """Whether a line (text after the stamp) always continues the entry before it.
+
+    True for blank lines, indented lines (stack frames), `Caused by:`, Python's chained
+    traceback separators and PostgreSQL's DETAIL/HINT/STATEMENT/CONTEXT lines. Lines whose
+    role depends on context (`Traceback (...)`, an exception's last line) are decided by
+    `EntryAssembler`, which tracks that context.
+    """
+    if not text or text[0] in " \t" or text.isspace():
+        return True
+    if text.startswith(_CHAIN_PREFIXES) or text.startswith("Caused by: "):
+        return True
+    head = text[:_PG_WINDOW]
+    return ":  " in head and _PG_CONT_RE.search(head) is not None
+
+
+def _make_entry(
+    container: str, stream: str, raws: list[str], texts: list[str], ts: str, level: str
+) -> LogEntry:
+    """One entry from its lines; the message loses trailing blank lines, raw_line keeps them."""
+    if len(raws) == 1:
+        message, raw_line = texts[0], raws[0]
+    else:
+        message, raw_line = "\n".join(texts).rstrip(), "\n".join(raws)
+    # Docker's fixed nanosecond form needs only truncating to microseconds.
+    fixed = len(ts) == 30 and ts[29] == "Z" and ts[19] == "." and ts[10] == "T"
+    iso = ts[:26] if fixed else to_iso(ts)
+    return LogEntry(container, iso, level, message, raw_line, stream, ts)
+
+
+ANNOUNCE_WINDOW_S = 1.0
+"""A traceback joins the log line that announced it only if written within this time."""
+
+
+def _close_in_time(opened: str, ts: str) -> bool:
+    """Were two docker stamps written within ANNOUNCE_WINDOW_S? (Unknown stamps: yes.)
+
+    Only reached for traceback openers, so parsing the stamps here costs nothing overall.
+    """
+    if not opened or not ts or opened[:19] == ts[:19]:
+        return True
+    try:
+        first = datetime.fromisoformat(to_iso(opened))
+        second = datetime.fromisoformat(to_iso(ts))
+    except ValueError:
+        return True
+    return abs((second - first).total_seconds()) <= ANNOUNCE_WINDOW_S
+
+
+class EntryAssembler:
+    """Groups the lines of one stream of one container into entries, incrementally.
+
+    The last entry is held back until a line that does not continue it arrives (or `flush`
+    is called), because the next line may be one more frame of its traceback. A line without
+    a stamp is kept: it continues the entry or, if it opens one, inherits the last stamp
+    seen on the stream so that time order holds.
+
+    `feed` is the hot loop of the whole program, so the pending entry lives in local
+    variables there and only the rare cases (continuations, tracebacks) call methods.
+    """
+
+    __slots__ = (
+        "_frames",
+        "_last_frames",
+        "_last_level",
+        "_last_tb",
+        "_last_ts",
+        "_level",
+        "_raw",
+        "_tb",
+        "_texts",
+        "_ts",
+        "container",
+        "stream",
+    )
+
+    def __init__(self, container: str, stream: str) -> None:
+        self.container = container
+        self.stream = stream
+        # The pending entry: its lines, first stamp, stated level (None: none stated),
+        # traceback state and whether stack frames were seen.
+        self._raw: list[str] = []
+        self._texts: list[str] = []
+        self._ts = ""
+        self._level: str | None = None
+        self._tb = _NO_TB
+        self._frames = False
+        self._last_ts = ""
+        # Of an entry flushed while its stream was quiet, in case more of it comes.
+        self._last_level: str | None = None
+        self._last_tb = _NO_TB
+        self._last_frames = False
+
+    @property
+    def has_pending(self) -> bool:
+        return bool(self._raw)
+
+    def feed(self, lines: Iterable[str]) -> list[LogEntry]:
+        """Raw docker lines (no trailing "\\n"); returns the entries they completed."""
+        out: list[LogEntry] = []
+        container, stream = self.container, self.stream
+        ts_match = _LINE_TS_RE.match
+        level_of = _level_of
+        last_ts = self._last_ts
+        raws, texts, p_ts, p_level = self._raw, self._texts, self._ts, self._level
+        for line in lines:
+            raw = line[:-1] if line[-1:] == "\r" else line
+            m = ts_match(raw)
+            if m is None:
+                ts, text = "", raw.rstrip()
+            else:
+                ts = last_ts = raw[: m.end(4)]
+                text = raw[m.end() :].rstrip()
+            if raws:
+                # Most lines open an entry: only a few first characters (or a traceback in
+                # progress) can make a line continue one, so test those before calling.
+                if (
+                    not text
+                    or text[0] in _CONT_FIRST
+                    or self._tb != _NO_TB
+                    or ":  " in text[:_PG_WINDOW]
+                    or (len(raws) == 1 and p_level in _WARNING_UP and text[0].islower())
+                ) and self._joins(text, p_level, len(raws), ts, p_ts):
+                    raws.append(raw)
+                    texts.append(text)
+                    continue
+                level = p_level or ("ERROR" if self._frames else "INFO")
+                out.append(_make_entry(container, stream, raws, texts, p_ts, level))
+            # Open a new pending entry with this line.
+            raws, texts, p_ts = [raw], [text], ts or last_ts
+            p_level = level_of(text)
+            if self._tb != _NO_TB or self._frames:
+                self._tb, self._frames = _NO_TB, False
+            if text.startswith(_TB_PREFIXES):
+                self._tb, self._frames = _IN_TB, True
+            if self._last_level is not None:
+                p_level = self._resume_after_flush(text, p_level)
+        self._raw, self._texts, self._ts, self._level = raws, texts, p_ts, p_level
+        self._last_ts = last_ts
+        return out
+
+    def flush(self) -> list[LogEntry]:
+        """The held-back entry, if any; later continuation lines keep its level."""
+        if not self._raw:
+            return []
+        tb, frames = self._tb, self._frames
+        level = self._level or ("ERROR" if frames else "INFO")
+        entry = _make_entry(self.container, self.stream, self._raw, self._texts, self._ts, level)
+        self._raw, self._texts, self._level = [], [], None
+        self._tb, self._frames = _NO_TB, False
+        self._last_level, self._last_tb, self._last_frames = entry.level, tb, frames
+        return [entry]
+
+    def _resume_after_flush(self, text: str, level: str | None) -> str | None:
+        """The stream went quiet in the middle of an entry and it was flushed: the rest of it
+        (more frames of a traceback, say) keeps the flushed entry's level and state."""
+        last = self._last_level
+        self._last_level = None
+        if level is None and is_continuation(text):
+            self._tb, self._frames = self._last_tb, self._last_frames
+            return last
+        return level
+
+    def _joins(
+        self, text: str, level: str | None, count: int, ts: str = "", opened: str = ""
+    ) -> bool:
+        """Does `text` (stamped `ts`) continue the pending entry (`count` lines, stated
+        `level`, stamped `opened`)?
+
+        Updates the traceback state as a side effect.
+        """
+        if not text:
+            return True
+        c = text[0]
+        if c == " " or c == "\t":
+            if not self._frames:
+                s = text.lstrip()
+                self._frames = s.startswith(("at ", 'File "', "... "))
+            return True
+        tb = self._tb
+        if tb == _IN_TB:
+            m = _EXC_LINE_RE.match(text)
+            if m is not None and m.group(1).lower() not in _ALIASES:
+                self._tb = _TB_DONE
+                return True
+        if text.startswith(_TB_PREFIXES):
+            # Joins a chain, or the one log line that announced it (`logging.exception`).
+            announced = tb == _NO_TB and count == 1 and level in _WARNING_UP
+            if tb == _TB_CHAIN or (announced and _close_in_time(opened, ts)):
+                self._tb, self._frames = _IN_TB, True
+                return True
+            return False
+        if text.startswith(_CHAIN_PREFIXES):
+            self._tb = _TB_CHAIN
+            return True
+        if text.startswith("Caused by: "):
+            self._frames = True
+            return True
+        if ":  " in text[:_PG_WINDOW] and _PG_CONT_RE.search(text, 0, _PG_WINDOW):
+            return True
+        if (
+            count == 1
+            and level in _WARNING_UP
+            and _JAVA_EXC_RE.match(text) is not None
+            and _close_in_time(opened, ts)
+        ):
+            self._frames = True  # `java.lang.IllegalStateException: ...` after its log line
+            return True
+        return False
+
+
+def parse_stream(container: str, stream: str, text: str) -> list[LogEntry]:
+    """The whole output of one stream (stdout or stderr) as entries, in arrival order."""
+    if not text:
+        return []
+    lines = text.split("\n")
+    if lines[-1] == "":
+        lines.pop()
+    assembler = EntryAssembler(container, stream)
+    entries = assembler.feed(lines)
+    entries.extend(assembler.flush())
+    return entries
+
+
+def merge_by_time(*entry_lists: list[LogEntry]) -> list[LogEntry]:
+    """Merge lists each already in time order into one, by Docker's stamp.
+
+    Stable: entries with equal stamps keep the order of the lists given (so stdout before
+    stderr in `parse_docker_output`) and, within a list, their arrival order. Stamps of any
+    precision and zone compare correctly; entries without a stamp sort first.
+    """
+    if len(entry_lists) == 1:
+        return list(entry_lists[0])
+    return list(heapq.merge(*entry_lists, key=_sort_key))
+
+
+def parse_docker_output(container: str, stdout: str, stderr: str) -> list[LogEntry]:
+    """Both streams of one `docker logs` run, each grouped on its own, merged in time order.
+
+    For equal stamps (common with podman's whole seconds) stdout's entries come first.
+    """
+    return merge_by_time(parse_stream(container, "stdout", stdout), parse_stream(container, "stderr", stderr))

@@ -1,0 +1,376 @@
+"""The docker reader: typed, read-only access to one docker host over one SSH connection.
+
+This is the async core that the Python API, the CLI and the dashboard all use. Every
+method builds its command with `logtui.guard` and sends it with `SSHTransport`; docker's
+own errors become `RuntimeError` carrying docker's message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import math
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from typing import Any
+
+from . import guard
+from .audit import AuditLog
+from .config import Settings
+from .models import CommandResult, ContainerInfo, ContainerStats, LogEntry
+from .parser import EntryAssembler, parse_docker_output, split_docker_line
+from .transport import ConnectionFailed, HostKeyNotTrusted, SSHTransport
+
+MAX_HOURS = 24 * 366
+"""Longest look-back window accepted, in hours."""
+
+FLUSH_AFTER_S = 0.25
+"""A held-back multi-line entry is released after this long without a new line."""
+
+StateCallback = Callable[[str, str], None]
+"""on_state(state, detail): state is 'connected', 'reconnecting', 'ended' or 'failed'."""
+
+
+def validate_hours(hours: float) -> float:
+    """A look-back window in hours: a positive number, at most a year."""
+    if isinstance(hours, bool) or not isinstance(hours, int | float) or math.isnan(hours):
+        raise ValueError(f"hours must be a number, got {hours!r}")
+    if not 0 < hours <= MAX_HOURS:
+        raise ValueError(f"hours must be greater than 0 and at most {MAX_HOURS}, got {hours!r}")
+    return float(hours)
+
+
+def since_for_hours(hours: float) -> str:
+    """`--since` as a duration relative to the server's clock, so client clock skew is harmless."""
+    return f"{max(1, round(validate_hours(hours) * 3600))}s"
+
+
+def docker_error(result: CommandResult) -> str:
+    """Docker's own message from a failed command's stderr (log lines left out)."""
+    text = result.stderr.decode("utf-8", errors="replace")
+    lines = [ln for ln in text.splitlines() if ln.strip() and not split_docker_line(ln)[0]]
+    message = " ".join(lines[-3:]).strip() or f"exit status {result.exit_status}"
+    return message
+
+
+def _decode(line: bytes) -> str:
+    return line.decode("utf-8", errors="replace")
+
+
+def _percent(value: str) -> float:
+    try:
+        return float(value.strip().rstrip("%"))
+    except (ValueError, AttributeError):
+        return 0.0
+
+
+def parse_ps(stdout: bytes) -> list[ContainerInfo]:
+    """Rows of `docker ps --format '{{json .}}'`."""
+    containers = []
+    for line in stdout.decode("utf-8", errors="replace").splitlines():
+        if not line.strip():
+            continue
+        row = json.loads(line)
+        containers.append(
+            ContainerInfo(
+                name=str(row.get("Names", "")).split(",")[0],
+                id=str(row.get("ID", "")),
+                image=str(row.get("Image", "")),
+                state=str(row.get("State", "")).lower(),
+                status=str(row.get("Status", "")),
+                created=str(row.get("CreatedAt", "")),
+                ports=str(row.get("Ports", "")),
+            )
+        )
+    return containers
+
+
+def parse_stats(stdout: bytes) -> list[ContainerStats]:
+    """Rows of `docker stats --no-stream --format '{{json .}}'`."""
+    rows = []
+    for line in stdout.decode("utf-8", errors="replace").splitlines():
+        if not line.strip():
+            continue
+        row = json.loads(line)
+        rows.append(
+            ContainerStats(
+                name=str(row.get("Name", "")),
+                id=str(row.get("ID", row.get("Container", ""))),
+                cpu_percent=_percent(row.get("CPUPerc", "")),
+                mem_usage=str(row.get("MemUsage", "")),
+                mem_percent=_percent(row.get("MemPerc", "")),
+                pids=str(row.get("PIDs", "")),
+                raw=row,
+            )
+        )
+    return rows
+
+
+class _LineSplitter:
+    """Splits a byte stream into complete lines, carrying a partial last line over."""
+
+    def __init__(self) -> None:
+        self._rest = b""
+
+    def feed(self, chunk: bytes) -> list[str]:
+        parts = (self._rest + chunk).split(b"\n")
+        self._rest = parts.pop()
+        return [_decode(p) for p in parts]
+
+    def flush(self) -> list[str]:
+        rest, self._rest = self._rest, b""
+        return [_decode(rest)] if rest else []
+
+
+class _ResumePoint:
+    """Where a follow stream resumes after a reconnect, without gap or duplicate.
+
+    Docker's `--since` is inclusive, so the lines at the last timestamp seen come back;
+    the raw lines already delivered at that timestamp are remembered and skipped.
+    stdout and stderr arrive independently (one may lag the other), so each stream keeps
+    its own mark and the replay starts at the older of the two.
+    """
+
+    def __init__(self) -> None:
+        self._last: dict[str, str] = {}
+        self._at_last: dict[str, dict[str, int]] = {}
+
+    @property
+    def timestamp(self) -> str:
+        return min(self._last.values(), default="")
+
+    def seen(self, entry: LogEntry) -> None:
+        ts = entry.docker_timestamp
+        last = self._last.get(entry.stream, "")
+        if not ts or ts < last:
+            return
+        if ts != last:
+            self._last[entry.stream] = ts
+            self._at_last[entry.stream] = {}
+        counts = self._at_last[entry.stream]
+        counts[entry.raw_line] = counts.get(entry.raw_line, 0) + 1
+
+    def make_filter(self) -> Callable[[LogEntry], bool]:
+        """A predicate for the replayed stream: False for entries already delivered."""
+        cutoffs = dict(self._last)
+        remaining = {stream: dict(counts) for stream, counts in self._at_last.items()}
+
+        def fresh(entry: LogEntry) -> bool:
+            ts = entry.docker_timestamp
+            cutoff = cutoffs.get(entry.stream, "")
+            if not cutoff or not ts or ts > cutoff:
+                return True
+            if ts < cutoff:
+                return False
+            counts = remaining[entry.stream]
+            count = counts.get(entry.raw_line, 0)
+            if count:
+                counts[entry.raw_line] = count - 1
+                return False
+            return True
+
+        return fresh
+
+
+class RemoteDocker:
+    """Read-only docker on one host, over one reused SSH connection."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        audit: AuditLog | None = None,
+        max_parallel: int = 8,
+    ) -> None:
+        self.settings = settings
+        self.transport = SSHTransport(settings, audit)
+        self._parallel = asyncio.Semaphore(max_parallel)
+
+    async def __aenter__(self) -> RemoteDocker:
+        """Connects lazily: a command refused by the guard never opens a connection."""
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+    async def connect(self) -> None:
+        await self.transport.connect()
+
+    async def close(self) -> None:
+        await self.transport.close()
+
+    async def _run(self, command: guard.GuardedCommand) -> CommandResult:
+        async with self._parallel:
+            result = await self.transport.run(command)
+        if not result.ok:
+            raise RuntimeError(f"docker on {self.settings.label}: {docker_error(result)}")
+        return result
+
+    def _build(self, build: Callable[..., guard.GuardedCommand], *args: Any, **kwargs: Any):
+        """Build a command; a refusal is audit-logged before it is raised."""
+        try:
+            return build(*args, **kwargs)
+        except guard.CommandRefused as exc:
+            described = " ".join(str(a) for a in args)
+            self.transport.audit.refused(
+                host=self.settings.label, command=f"{build.__name__} {described}", reason=str(exc)
+            )
+            raise
+
+    async def list_containers(self, *, all_containers: bool = True) -> list[ContainerInfo]:
+        result = await self._run(self._build(guard.docker_ps, all_containers=all_containers))
+        return self._parsed(parse_ps, result)
+
+    async def logs(
+        self,
+        name: str,
+        *,
+        since: str | None = None,
+        until: str | None = None,
+        tail: int | str | None = None,
+    ) -> list[LogEntry]:
+        """A container's logs, both streams, multi-line entries grouped, in time order."""
+        command = self._build(guard.docker_logs, name, since=since, until=until, tail=tail)
+        result = await self._run(command)
+        return parse_docker_output(name, _decode(result.stdout), _decode(result.stderr))
+
+    async def logs_for_hours(self, name: str, hours: float) -> list[LogEntry]:
+        return await self.logs(name, since=since_for_hours(hours))
+
+    async def logs_of_all(
+        self, hours: float, containers: Sequence[ContainerInfo] | None = None
+    ) -> dict[str, list[LogEntry]]:
+        """Logs of every container that has run (all but never-started ones), in parallel."""
+        since = since_for_hours(hours)
+        if containers is None:
+            containers = await self.list_containers()
+        names = [c.name for c in containers if c.state != "created"]
+        results = await asyncio.gather(*(self.logs(n, since=since) for n in names))
+        return dict(zip(names, results, strict=True))
+
+    async def inspect(self, names: Sequence[str]) -> list[dict[str, Any]]:
+        result = await self._run(self._build(guard.docker_inspect, list(names)))
+        return self._parsed(lambda out: json.loads(out.decode("utf-8", errors="replace") or "[]"), result)
+
+    async def stats(self, names: Sequence[str] = ()) -> list[ContainerStats]:
+        result = await self._run(self._build(guard.docker_stats, list(names)))
+        return self._parsed(parse_stats, result)
+
+    def _parsed(self, parse: Callable[[bytes], Any], result: CommandResult) -> Any:
+        """Parse docker's JSON output; output we cannot read is a server-side failure."""
+        try:
+            return parse(result.stdout)
+        except (ValueError, AttributeError) as exc:
+            raise RuntimeError(
+                f"unexpected output from `{result.command}` on {self.settings.label}: {exc}"
+            ) from None
+
+    async def follow(
+        self,
+        name: str,
+        *,
+        since: str | None = None,
+        tail: int | str | None = None,
+        on_state: StateCallback | None = None,
+        max_retries: int | None = None,
+        backoff: Iterable[float] = (0.5, 1, 2, 4, 8, 15),
+    ) -> AsyncIterator[list[LogEntry]]:
+        """Yield batches of new entries of one container, as `docker logs --follow` does.
+
+        When the connection drops, it reconnects with backoff and resumes from the last
+        timestamp seen, skipping what was already delivered. It ends when the container's
+        log stream ends; a docker error raises RuntimeError.
+        """
+        delays = list(backoff)
+        resume = _ResumePoint()
+        attempt = 0
+        notify = on_state or (lambda state, detail: None)
+        while True:
+            fresh: Callable[[LogEntry], bool] = resume.make_filter()
+            command = self._build(
+                guard.docker_logs,
+                name,
+                since=resume.timestamp or since,
+                tail=None if resume.timestamp else tail,
+                follow=True,
+            )
+            try:
+                async for batch in self._follow_once(command, name, notify):
+                    attempt = 0
+                    batch = [e for e in batch if fresh(e)]
+                    for entry in batch:
+                        resume.seen(entry)
+                    if batch:
+                        yield batch
+                notify("ended", f"{name}: log stream ended")
+                return
+            except HostKeyNotTrusted as exc:
+                notify("failed", str(exc))
+                raise
+            except ConnectionFailed as exc:
+                attempt += 1
+                if max_retries is not None and attempt > max_retries:
+                    notify("failed", str(exc))
+                    raise
+                delay = delays[min(attempt - 1, len(delays) - 1)]
+                notify("reconnecting", f"attempt {attempt} in {delay:g}s: {exc}")
+                await asyncio.sleep(delay)
+
+    async def _follow_once(
+        self, command: guard.GuardedCommand, name: str, notify: StateCallback
+    ) -> AsyncIterator[list[LogEntry]]:
+        """One `docker logs --follow` channel, parsed as it comes; held entries flushed when quiet."""
+        splitters = {"stdout": _LineSplitter(), "stderr": _LineSplitter()}
+        assemblers = {s: EntryAssembler(name, s) for s in splitters}
+        error_lines: list[str] = []
+        queue: asyncio.Queue[tuple[str, bytes] | BaseException | None] = asyncio.Queue(maxsize=32)
+
+        async def pump() -> None:
+            try:
+                async for item in self.transport.stream(command):
+                    await queue.put(item)
+                await queue.put(None)
+            except BaseException as exc:  # handed to the consumer, re-raised there
+                await queue.put(exc)
+
+        task = asyncio.create_task(pump())
+        status = 0
+        try:
+            await self.transport.connect()
+            notify("connected", self.settings.label)
+            while True:
+                try:
+                    item = await asyncio.wait_for(queue.get(), FLUSH_AFTER_S)
+                except TimeoutError:
+                    held = [e for a in assemblers.values() for e in a.flush()]
+                    if held:
+                        yield held
+                    continue
+                if item is None:
+                    break
+                if isinstance(item, BaseException):
+                    raise item
+                kind, data = item
+                if kind == "exit":
+                    status = int(data or b"0")
+                    continue
+                lines = splitters[kind].feed(data)
+                if kind == "stderr":
+                    error_lines.extend(ln for ln in lines if not split_docker_line(ln)[0])
+                    del error_lines[:-5]
+                entries = assemblers[kind].feed(lines)
+                if entries:
+                    yield entries
+            tail_entries = []
+            for kind, splitter in splitters.items():
+                tail_entries += assemblers[kind].feed(splitter.flush())
+                tail_entries += assemblers[kind].flush()
+            if tail_entries:
+                yield tail_entries
+            if status != 0:
+                message = " ".join(error_lines).strip() or f"exit status {status}"
+                raise RuntimeError(f"docker on {self.settings.label}: {message}")
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task

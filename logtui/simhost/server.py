@@ -1,0 +1,228 @@
+"""The simulated host's SSH server: asyncssh on 127.0.0.1, any port, in this process.
+
+Every exec request goes through the same guard as the client (`validate_line`): a refused
+line gets `logtui-guard: <reason>` on stderr and exit status 126, and nothing runs. An
+accepted line runs on `SimDocker`, whose stdout and stderr go to the channel's stdout and
+stderr as raw bytes (invalid UTF-8 passes through). Only the generated client key may log
+in; passwords, keyboard-interactive, port forwarding and subsystems are all refused.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Iterable
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import asyncssh
+
+from ..config import Settings
+from ..guard import CommandRefused, validate_line
+from .docker_cli import DockerResult, LogFollow, SimDocker, refused
+from .workload import Clock, Container, default_containers
+
+_GONE = (OSError, asyncssh.Error, ConnectionError, EOFError)
+"""What writing to a channel whose connection has gone away may raise."""
+
+
+class _Server(asyncssh.SSHServer):
+    """Keeps track of live connections so that `drop_connections` can cut them."""
+
+    def __init__(self, host: SimulatedHost) -> None:
+        self._host = host
+        self._conn: asyncssh.SSHServerConnection | None = None
+
+    def connection_made(self, conn: asyncssh.SSHServerConnection) -> None:
+        self._conn = conn
+        self._host._connections.add(conn)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self._conn is not None:
+            self._host._connections.discard(self._conn)
+
+    def password_auth_supported(self) -> bool:
+        return False
+
+
+class SimulatedHost:
+    """A production server stand-in: SSH on 127.0.0.1, docker with realistic containers."""
+
+    def __init__(
+        self,
+        containers: Iterable[Container] | None = None,
+        *,
+        seed: int = 0,
+        clock: Clock | None = None,
+        poll_interval: float = 0.1,
+        port: int = 0,
+    ) -> None:
+        """`containers=None` gives the demo workload; `[]` an empty host to script.
+
+        `port=0` (the default) lets the system pick a free port; `port` tells which.
+        """
+        chosen = default_containers(seed) if containers is None else list(containers)
+        self.docker: SimDocker = SimDocker.with_containers(chosen)
+        if clock is not None:
+            self.docker.clock = clock
+        self.seed = seed
+        self.poll_interval = poll_interval
+        self.port: int = port
+        self.host_public_key_line: str = ""
+        self.commands_received: list[str] = []
+        """Every command line that arrived, refused or not, in order."""
+        self.commands_refused: list[str] = []
+        self._client_key_text = ""
+        self._acceptor: asyncssh.SSHAcceptor | None = None
+        self._connections: set[asyncssh.SSHServerConnection] = set()
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Generate fresh keys and listen on 127.0.0.1 at a free port."""
+        host_key = asyncssh.generate_private_key("ssh-ed25519")
+        client_key = asyncssh.generate_private_key("ssh-ed25519", comment="logtui-sim-client")
+        public = host_key.export_public_key("openssh").decode().split()
+        self.host_public_key_line = f"{public[0]} {public[1]}"
+        self._client_key_text = client_key.export_private_key("openssh").decode()
+        authorized = asyncssh.import_authorized_keys(
+            client_key.export_public_key("openssh").decode()
+        )
+        self._acceptor = await asyncssh.listen(
+            "127.0.0.1",
+            self.port,
+            server_host_keys=[host_key],
+            authorized_client_keys=authorized,
+            server_factory=lambda: _Server(self),
+            process_factory=self._handle,
+            encoding=None,
+            allow_scp=False,
+            password_auth=False,
+            kbdint_auth=False,
+            agent_forwarding=False,
+            x11_forwarding=False,
+            line_editor=False,
+        )
+        self.port = self._acceptor.get_port()
+
+    async def stop(self) -> None:
+        """Stop listening, cut every connection, and wait for every command to finish."""
+        if self._acceptor is not None:
+            self._acceptor.close()
+            await self._acceptor.wait_closed()
+            self._acceptor = None
+        self.drop_connections()
+        if self._tasks:
+            _, pending = await asyncio.wait(set(self._tasks), timeout=2.0)
+            for task in pending:
+                task.cancel()
+            if pending:
+                await asyncio.wait(pending, timeout=1.0)
+
+    async def __aenter__(self) -> SimulatedHost:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.stop()
+
+    def drop_connections(self) -> None:
+        """Abort every open connection, as a network cut would; keep listening."""
+        for conn in list(self._connections):
+            conn.abort()
+        self._connections.clear()
+
+    # -- what a client needs -----------------------------------------------------------------
+
+    @property
+    def client_key_text(self) -> str:
+        """The client's private key, OpenSSH PEM text (the only key this host accepts)."""
+        return self._client_key_text
+
+    @property
+    def known_hosts_text(self) -> str:
+        return f"[127.0.0.1]:{self.port} {self.host_public_key_line}\n"
+
+    def settings(self, *, audit_log: Path | None = None, **overrides: Any) -> Settings:
+        """Settings that reach this host. Without `audit_log`, Settings' default path is used."""
+        values: dict[str, Any] = {
+            "host": "127.0.0.1",
+            "port": self.port,
+            "user": "logtui",
+            "key_text": self._client_key_text,
+            "known_hosts_text": self.known_hosts_text,
+            "use_ssh_config": False,
+        }
+        if audit_log is not None:
+            values["audit_log"] = audit_log
+        values.update(overrides)
+        return Settings(**values)
+
+    # -- serving commands ------------------------------------------------------------------
+
+    async def _handle(self, process: asyncssh.SSHServerProcess[bytes]) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            self._tasks.add(task)
+        try:
+            await self._serve(process)
+        except _GONE:
+            pass  # the client or the network went away: nothing left to tell anyone
+        finally:
+            if task is not None:
+                self._tasks.discard(task)
+
+    async def _serve(self, process: asyncssh.SSHServerProcess[bytes]) -> None:
+        line = process.command or ""
+        self.commands_received.append(line)
+        try:
+            argv = validate_line(line)
+        except CommandRefused as exc:
+            self.commands_refused.append(line)
+            result: DockerResult = refused(exc)
+        else:
+            result = self.docker.run(argv)
+        if not await self._write(process, result.chunks):
+            return
+        if result.follow is not None:
+            await self._follow(process, result.follow)
+        if not process.is_closing():
+            process.exit(result.exit_status)
+
+    async def _write(
+        self, process: asyncssh.SSHServerProcess[bytes], chunks: Iterable[tuple[str, bytes]]
+    ) -> bool:
+        """Write chunks with flow control; False once the channel is gone."""
+        for stream, data in chunks:
+            if process.is_closing():
+                return False
+            writer = process.stdout if stream == "stdout" else process.stderr
+            writer.write(data)
+            await writer.drain()
+        return not process.is_closing()
+
+    async def _follow(self, process: asyncssh.SSHServerProcess[bytes], follow: LogFollow) -> None:
+        """Stream new lines until the log ends or the channel closes."""
+        loop = asyncio.get_running_loop()
+        wake = asyncio.Event()
+
+        def notify() -> None:
+            loop.call_soon_threadsafe(wake.set)
+
+        follow.add_listener(notify)
+        try:
+            while not follow.done and not process.is_closing():
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(wake.wait(), self.poll_interval)
+                wake.clear()
+                if not await self._write(process, follow.poll(self.docker.clock())):
+                    return
+        finally:
+            follow.remove_listener(notify)

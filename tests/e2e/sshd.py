@@ -1,0 +1,133 @@
+"""A real OpenSSH sshd on loopback, for end-to-end tests.
+
+It serves a directory whose `docker` is the one the test chooses (by default the
+simulated docker CLI, `python -m logtui.simhost.docker_cli`), put first on PATH with
+sshd's SetEnv, so logtui talks to real OpenSSH and a real shell on the other side.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+SSHD = shutil.which("sshd") or "/usr/sbin/sshd"
+REPO = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def keygen(path: Path) -> None:
+    subprocess.run(
+        ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "logtui-test", "-f", str(path)],
+        check=True,
+    )
+
+
+def sim_docker_script(python: str = sys.executable) -> str:
+    return (
+        "#!/bin/sh\n"
+        f'PYTHONPATH={REPO}${{PYTHONPATH:+:$PYTHONPATH}} exec {python} -m logtui.simhost.docker_cli "$@"\n'
+    )
+
+
+class Sshd:
+    """Start with `start()`, stop with `stop()`; `settings_env()` gives logtui's variables."""
+
+    def __init__(
+        self,
+        root: Path,
+        *,
+        docker_script: str | None = None,
+        env: dict[str, str] | None = None,
+        authorized_options: str = "",
+    ) -> None:
+        self.root = root
+        self.port = free_port()
+        self.env = dict(env or {})
+        self.proc: subprocess.Popen[bytes] | None = None
+        root.mkdir(parents=True, exist_ok=True)
+        self.bin = root / "bin"
+        self.bin.mkdir(exist_ok=True)
+        docker = self.bin / "docker"
+        docker.write_text(docker_script or sim_docker_script())
+        docker.chmod(0o755)
+        self.host_key = root / "host_ed25519"
+        self.client_key = root / "client_ed25519"
+        keygen(self.host_key)
+        keygen(self.client_key)
+        public = (root / "client_ed25519.pub").read_text().strip()
+        (root / "authorized_keys").write_text(
+            f"{authorized_options} {public}\n" if authorized_options else public + "\n"
+        )
+        host_public = (root / "host_ed25519.pub").read_text().split()
+        self.known_hosts = root / "known_hosts"
+        self.known_hosts.write_text(f"[127.0.0.1]:{self.port} {host_public[0]} {host_public[1]}\n")
+        self.log = root / "sshd.log"
+
+    def config_text(self) -> str:
+        path = f"{self.bin}:/usr/local/bin:/usr/bin:/bin"
+        set_env = " ".join(f'{k}="{v}"' for k, v in {"PATH": path, **self.env}.items())
+        return "\n".join(
+            [
+                f"Port {self.port}",
+                "ListenAddress 127.0.0.1",
+                f"HostKey {self.host_key}",
+                f"PidFile {self.root / 'sshd.pid'}",
+                f"AuthorizedKeysFile {self.root / 'authorized_keys'}",
+                "PasswordAuthentication no",
+                "KbdInteractiveAuthentication no",
+                "UsePAM no",
+                "StrictModes no",
+                "PermitRootLogin prohibit-password",
+                "MaxSessions 100",
+                "MaxStartups 100:30:200",
+                f"SetEnv {set_env}",
+                "",
+            ]
+        )
+
+    def start(self) -> None:
+        Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)
+        config = self.root / "sshd_config"
+        config.write_text(self.config_text())
+        self.proc = subprocess.Popen(
+            [SSHD, "-D", "-e", "-f", str(config)],
+            stdout=subprocess.DEVNULL,
+            stderr=self.log.open("ab"),
+        )
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"sshd exited: {self.log.read_text()}")
+            with socket.socket() as s:
+                if s.connect_ex(("127.0.0.1", self.port)) == 0:
+                    return
+            time.sleep(0.02)
+        raise RuntimeError("sshd did not start listening")
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            self.proc.terminate()
+            self.proc.wait(timeout=10)
+            self.proc = None
+        # sshd's per-connection children outlive the listener; end them too
+        subprocess.run(["pkill", "-f", f"sshd: .*{self.root}"], check=False)
+
+    def settings_env(self) -> dict[str, str]:
+        return {
+            "LOGTUI_HOST": "127.0.0.1",
+            "LOGTUI_PORT": str(self.port),
+            "LOGTUI_USER": os.environ.get("USER", "root") or "root",
+            "LOGTUI_SSH_KEY_FILE": str(self.client_key),
+            "LOGTUI_KNOWN_HOSTS": str(self.known_hosts),
+            "LOGTUI_AUDIT_LOG": str(self.root / "audit.jsonl"),
+        }
