@@ -8,6 +8,7 @@ the application's ordinary structlog logger, so the spec's debug mode shows it.
 
 from __future__ import annotations
 
+import logging
 import threading
 from pathlib import Path
 from typing import IO, Any
@@ -48,6 +49,8 @@ class AuditLog:
         self.path = Path(path).expanduser()
         self._logger = structlog.wrap_logger(
             structlog.WriteLogger(_audit_file(self.path)),
+            # its own filter: the application's level must never silence the audit trail
+            wrapper_class=structlog.make_filtering_bound_logger(logging.DEBUG),
             processors=[
                 structlog.processors.add_log_level,
                 structlog.processors.TimeStamper(fmt="iso", utc=True),
@@ -81,6 +84,13 @@ class AuditLog:
         )
         self._logger.info("remote_command", **fields)
         _mirror("debug", "remote_command", fields)
+
+    def host_key_learned(self, *, host: str, fingerprint: str, known_hosts: str) -> None:
+        """Record a host key trusted on first use, at the user's explicit request."""
+        self._logger.warning(
+            "host_key_trusted_on_first_use", host=host, fingerprint=fingerprint, known_hosts=known_hosts
+        )
+        _mirror("warning", "host_key_trusted_on_first_use", {"host": host, "fingerprint": fingerprint})
 
     def refused(self, *, host: str, command: str, reason: str) -> None:
         """Record a command the guard refused before anything was sent."""

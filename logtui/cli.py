@@ -38,6 +38,8 @@ configuration (environment or ./.env):
   LOGTUI_SSH_KEY_PASSPHRASE       passphrase of an encrypted key
   LOGTUI_KNOWN_HOSTS              known_hosts file (default ~/.ssh/known_hosts)
   LOGTUI_AUDIT_LOG                audit log (default ~/.local/state/logtui/audit.jsonl)
+  LOGTUI_MASK_SECRETS=0           show secrets unmasked (default 1: masked)
+  LOGTUI_TRUST_NEW_HOST_KEYS=1    as --trust-new-host-key
 
 examples:
   logtui demo                     the dashboard against a simulated server
@@ -75,6 +77,17 @@ def build_parser() -> argparse.ArgumentParser:
         "--demo",
         action="store_true",
         help="use the built-in simulated server instead of the configured one",
+    )
+    parser.add_argument(
+        "--no-mask",
+        action="store_true",
+        help="show secrets (passwords, tokens, keys) as they are; by default they are masked",
+    )
+    parser.add_argument(
+        "--trust-new-host-key",
+        action="store_true",
+        help="if the server's host key is not in known_hosts yet, trust it and remember it "
+        "(a changed key is always refused)",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -356,7 +369,7 @@ async def _health(remote: RemoteDocker, out: Output) -> int:
 
 
 @contextlib.contextmanager
-def demo_settings() -> Iterator[Settings]:
+def demo_settings(*, mask_secrets: bool = True) -> Iterator[Settings]:
     """Start the simulated host on a private loop thread; yield settings that reach it."""
     from .loop_thread import LoopThread
     from .simhost import SimulatedHost
@@ -365,7 +378,7 @@ def demo_settings() -> Iterator[Settings]:
     host = SimulatedHost()
     try:
         loop.run(host.start())
-        yield host.settings()
+        yield host.settings(mask_secrets=mask_secrets)
     finally:
         with contextlib.suppress(Exception):
             loop.run(host.stop(), timeout=5)
@@ -376,8 +389,13 @@ def _settings_or_demo(args: argparse.Namespace) -> contextlib.AbstractContextMan
     from .config import load_settings
 
     if args.demo:
-        return demo_settings()
-    return contextlib.nullcontext(load_settings())
+        return demo_settings(mask_secrets=not args.no_mask)
+    settings = load_settings()
+    if args.no_mask:
+        settings.mask_secrets = False
+    if args.trust_new_host_key:
+        settings.trust_new_host_keys = True
+    return contextlib.nullcontext(settings)
 
 
 def _run_command(args: argparse.Namespace) -> int:

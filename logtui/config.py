@@ -39,6 +39,10 @@ class Settings:
     keepalive_interval: float = DEFAULT_KEEPALIVE
     use_ssh_config: bool = True
     """Read ~/.ssh/config (Host aliases, Port, User, IdentityFile) like `ssh`."""
+    trust_new_host_keys: bool = False
+    """Trust and remember the key of a host known_hosts does not know (never a changed key)."""
+    mask_secrets: bool = True
+    """Mask passwords, tokens and keys in entries and `docker inspect` (LOGTUI_MASK_SECRETS=0: off)."""
 
     @property
     def label(self) -> str:
@@ -78,6 +82,19 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
     if value <= 0:
         raise ValueError(f"{name} must be greater than 0 seconds, got {raw!r}")
     return value
+
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+
+
+def _flag(env: Mapping[str, str], name: str, *, default: bool) -> bool:
+    raw = (env.get(name) or "").strip().lower()
+    if not raw:
+        return default
+    if raw not in _TRUE | _FALSE:
+        raise ValueError(f"{name}={raw!r}: use 1 (yes) or 0 (no)")
+    return raw in _TRUE
 
 
 def read_environment(dotenv_path: str | os.PathLike[str] | None = None) -> dict[str, str]:
@@ -140,6 +157,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
                 f"`ssh-keyscan -H {host} >> {known_hosts}` after checking the fingerprint"
             )
     _, audit = _first(env, "LOGTUI_AUDIT_LOG")
+    mask = _flag(env, "LOGTUI_MASK_SECRETS", default=True)
+    trust_new = _flag(env, "LOGTUI_TRUST_NEW_HOST_KEYS", default=False)
     return Settings(
         host=host,
         user=user.strip() if user else None,
@@ -152,4 +171,6 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         connect_timeout=_float(env, "LOGTUI_CONNECT_TIMEOUT", DEFAULT_CONNECT_TIMEOUT),
         command_timeout=_float(env, "LOGTUI_COMMAND_TIMEOUT", DEFAULT_COMMAND_TIMEOUT),
         keepalive_interval=_float(env, "LOGTUI_KEEPALIVE", DEFAULT_KEEPALIVE),
+        mask_secrets=mask,
+        trust_new_host_keys=trust_new,
     )

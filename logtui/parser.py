@@ -292,14 +292,40 @@ def is_continuation(text: str) -> bool:
     return ":  " in head and _PG_CONT_RE.search(head) is not None
 
 
+# A level tag that opens the text: `[ERROR] msg`, `ERROR: msg`, `[warn]: msg`. The spec's
+# entry keeps it in raw_line and drops it from the message.
+_LEVEL_TAG_RE = re.compile(
+    r"(?:\[("
+    + "|".join(sorted(_ALIASES, key=len, reverse=True))
+    + r")\]:?|("
+    + "|".join(sorted(_ALIASES, key=len, reverse=True))
+    + r"):) +(?=\S)",
+    re.IGNORECASE | re.ASCII,
+)
+
+
+def strip_level_tag(text: str) -> str:
+    """`text` without a leading level tag (`[ERROR] x` -> `x`); other forms are kept whole.
+
+    A bracketed tag may have any case; a `TAG:` tag must be upper case, since `Error: x`
+    (Node) or `panic: x` (Go) name what happened rather than tag a level.
+    """
+    if text[:1] == "[" or text[:1].isupper():
+        m = _LEVEL_TAG_RE.match(text)
+        if m is not None and (m.group(2) is None or m.group(2).isupper()):
+            return text[m.end() :]
+    return text
+
+
 def _make_entry(
     container: str, stream: str, raws: list[str], texts: list[str], ts: str, level: str
 ) -> LogEntry:
-    """One entry from its lines; the message loses trailing blank lines, raw_line keeps them."""
+    """One entry from its lines; the message loses trailing blank lines and a leading level
+    tag, raw_line keeps everything."""
     if len(raws) == 1:
-        message, raw_line = texts[0], raws[0]
+        message, raw_line = strip_level_tag(texts[0]), raws[0]
     else:
-        message, raw_line = "\n".join(texts).rstrip(), "\n".join(raws)
+        message, raw_line = strip_level_tag("\n".join(texts).rstrip()), "\n".join(raws)
     # Docker's fixed nanosecond form needs only truncating to microseconds.
     fixed = len(ts) == 30 and ts[29] == "Z" and ts[19] == "." and ts[10] == "T"
     iso = ts[:26] if fixed else to_iso(ts)
@@ -439,9 +465,7 @@ class EntryAssembler:
             return last
         return level
 
-    def _joins(
-        self, text: str, level: str | None, count: int, ts: str = "", opened: str = ""
-    ) -> bool:
+    def _joins(self, text: str, level: str | None, count: int, ts: str = "", opened: str = "") -> bool:
         """Does `text` (stamped `ts`) continue the pending entry (`count` lines, stated
         `level`, stamped `opened`)?
 

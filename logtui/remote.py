@@ -17,6 +17,7 @@ from typing import Any
 from . import guard
 from .audit import AuditLog
 from .config import Settings
+from .masking import mask_inspect, mask_text
 from .models import CommandResult, ContainerInfo, ContainerStats, LogEntry
 from .parser import EntryAssembler, parse_docker_output, split_docker_line
 from .transport import ConnectionFailed, HostKeyNotTrusted, SSHTransport
@@ -232,7 +233,12 @@ class RemoteDocker:
         """A container's logs, both streams, multi-line entries grouped, in time order."""
         command = self._build(guard.docker_logs, name, since=since, until=until, tail=tail)
         result = await self._run(command)
-        return parse_docker_output(name, _decode(result.stdout), _decode(result.stderr))
+        stdout, stderr = self._masked(_decode(result.stdout)), self._masked(_decode(result.stderr))
+        return parse_docker_output(name, stdout, stderr)
+
+    def _masked(self, text: str) -> str:
+        """Secrets masked in raw docker output, before parsing, when the settings ask for it."""
+        return mask_text(text) if self.settings.mask_secrets else text
 
     async def logs_for_hours(self, name: str, hours: float) -> list[LogEntry]:
         return await self.logs(name, since=since_for_hours(hours))
@@ -250,7 +256,10 @@ class RemoteDocker:
 
     async def inspect(self, names: Sequence[str]) -> list[dict[str, Any]]:
         result = await self._run(self._build(guard.docker_inspect, list(names)))
-        return self._parsed(lambda out: json.loads(out.decode("utf-8", errors="replace") or "[]"), result)
+        documents = self._parsed(
+            lambda out: json.loads(out.decode("utf-8", errors="replace") or "[]"), result
+        )
+        return mask_inspect(documents) if self.settings.mask_secrets else documents
 
     async def stats(self, names: Sequence[str] = ()) -> list[ContainerStats]:
         result = await self._run(self._build(guard.docker_stats, list(names)))
@@ -355,6 +364,8 @@ class RemoteDocker:
                     status = int(data or b"0")
                     continue
                 lines = splitters[kind].feed(data)
+                if self.settings.mask_secrets and lines:
+                    lines = mask_text("\n".join(lines)).split("\n")
                 if kind == "stderr":
                     error_lines.extend(ln for ln in lines if not split_docker_line(ln)[0])
                     del error_lines[:-5]

@@ -2,8 +2,9 @@
 
 sshd runs it instead of the client's command and puts that command in
 SSH_ORIGINAL_COMMAND. It is checked with the same validator the client uses and, if it
-is one of the four read-only docker forms, docker is executed directly, without a shell
-(`logtui-guard --docker /usr/bin/docker` names the binary; default: docker on PATH).
+is one of the four read-only docker forms, docker is run directly, without a shell
+(`logtui-guard --docker /usr/bin/docker` names the binary; default: docker on PATH), and
+ended when the SSH channel closes.
 Anything else is refused with a message and exit status 126. Every decision is appended
 to an audit file (LOGTUI_GUARD_AUDIT_LOG, default ~/.local/state/logtui/guard.jsonl).
 """
@@ -12,7 +13,9 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import shutil
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -77,8 +80,32 @@ def main() -> int:
         return EXIT_REFUSED
     _audit({"time": when, "client": client, "command": line, "outcome": "allowed"})
     sys.stdout.flush()
-    os.execv(docker, [docker, *argv[1:]])  # no shell: argv goes to docker as validated
-    return EXIT_REFUSED  # not reached
+    return run_until_hangup([docker, *argv[1:]])
+
+
+def run_until_hangup(argv: list[str], poll_interval_ms: int = 500) -> int:
+    """Run docker without a shell; end it when the SSH channel goes away.
+
+    Without a terminal, sshd does not signal a command when the client closes its
+    channel: a quiet `docker logs --follow` would live on until the container next
+    writes. The channel's end shows as a hang-up on our stdout, which is polled here.
+    """
+    child = subprocess.Popen(argv, stdin=subprocess.DEVNULL)
+    watcher = select.poll()
+    watcher.register(sys.stdout.fileno(), select.POLLERR | select.POLLHUP)
+    try:
+        while child.poll() is None:
+            if watcher.poll(poll_interval_ms):
+                child.terminate()
+                try:
+                    child.wait(timeout=5)
+                except subprocess.TimeoutExpired:
+                    child.kill()
+                return 0
+        return child.returncode if child.returncode >= 0 else 128 - child.returncode
+    finally:
+        if child.poll() is None:
+            child.kill()
 
 
 if __name__ == "__main__":

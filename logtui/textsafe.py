@@ -32,9 +32,7 @@ _ESCAPE_RE = re.compile(
 
 # What is left after the sequences: C0 controls except tab and newline, DEL, C1 controls,
 # and the Unicode bidirectional overrides that can make text read differently than it is.
-_CONTROL_RE = re.compile(
-    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]"
-)
+_CONTROL_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 def sanitize_for_terminal(text: str) -> str:

@@ -281,4 +281,4 @@ def test_summary_from_parsed_docker_output() -> None:
         ("CRITICAL", "stderr", "2025-08-16T14:30:22.400000"),
     ]
     assert recent[0]["message"].splitlines()[-1] == "ValueError: boom"
-    assert summary["critical_issues"][0]["message"] == "[CRITICAL] out of memory"
+    assert summary["critical_issues"][0]["message"] == "out of memory"

@@ -52,7 +52,7 @@ def test_logs_of_one_container_in_the_spec_format(host: SimulatedHost) -> None:
         ("ERROR", "stderr"),
         ("INFO", "stdout"),
     ]
-    assert entries[2]["message"] == "[ERROR] Application error occurred"
+    assert entries[2]["message"] == "Application error occurred"
     assert entries[2]["raw_line"].endswith("Z [ERROR] Application error occurred")
     traceback = entries[3]
     assert traceback["message"] == "\n".join(TRACEBACK)
@@ -64,9 +64,9 @@ def test_logs_of_one_container_in_the_spec_format(host: SimulatedHost) -> None:
 def test_window_limits_what_comes_back(host: SimulatedHost) -> None:
     with LogInterface() as interface:
         assert interface.get_logs("quiet", hours=1) == []
-        assert [e["message"] for e in interface.get_logs("quiet", hours=4)] == [
-            "[ERROR] an error from long ago"
-        ]
+        old = interface.get_logs("quiet", hours=4)
+        assert [e["message"] for e in old] == ["an error from long ago"]
+        assert old[0]["raw_line"].endswith("Z [ERROR] an error from long ago")
         recent = interface.get_logs("web-app", hours=0.02)  # the last 72 s
         assert [e["message"].splitlines()[0] for e in recent] == [
             "Traceback (most recent call last):",
@@ -79,7 +79,8 @@ def test_errors_include_stderr_and_exited_containers(host: SimulatedHost) -> Non
         errors = interface.get_recent_errors(hours=1)
     assert set(errors) == {"web-app", "database", "exited-job"}
     assert [e["level"] for e in errors["database"]] == ["ERROR", "CRITICAL"]
-    assert errors["exited-job"][0]["message"] == "[CRITICAL] cannot open /data/input.csv"
+    assert errors["exited-job"][0]["message"] == "cannot open /data/input.csv"
+    assert errors["exited-job"][0]["raw_line"].endswith("Z [CRITICAL] cannot open /data/input.csv")
     assert all(e["stream"] == "stderr" for es in errors.values() for e in es)
 
 

@@ -142,7 +142,8 @@ def test_follow_streams_new_lines_until_interrupted(tmp_path: Path) -> None:
         try:
             assert proc.stdout is not None
             history = [json.loads(proc.stdout.readline()) for _ in range(5)]
-            assert history[0]["message"] == "[INFO] Started server on :8000"
+            assert history[0]["message"] == "Started server on :8000"
+            assert history[0]["raw_line"].endswith("Z [INFO] Started server on :8000")
             web.write("[ERROR] written while following", "stderr")
             deadline = time.monotonic() + 20
             line = ""
@@ -150,6 +151,7 @@ def test_follow_streams_new_lines_until_interrupted(tmp_path: Path) -> None:
                 line = proc.stdout.readline()
             new = json.loads(line)
             assert (new["level"], new["stream"]) == ("ERROR", "stderr")
+            assert new["message"] == "written while following"
         finally:
             proc.send_signal(signal.SIGINT)
             proc.wait(timeout=10)

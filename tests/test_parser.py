@@ -15,6 +15,7 @@ from logtui.parser import (
     parse_docker_output,
     parse_stream,
     split_docker_line,
+    strip_level_tag,
     to_iso,
 )
 
@@ -198,6 +199,66 @@ def test_detect_level_is_total(text: str) -> None:
     assert detect_level(text) in LEVELS
 
 
+# --- strip_level_tag ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        # A leading tag goes, with the spaces after it (the spec's entry format).
+        ("[ERROR] Application error occurred", "Application error occurred"),
+        ("ERROR: boom", "boom"),
+        ("[warn]: x", "x"),
+        ("[WARNING] disk at 91%", "disk at 91%"),
+        ("[Info] started", "started"),
+        ("INFO: worker started", "worker started"),
+        ("error: x", "error: x"),  # lower-case `tag:` names a thing (Go, git), kept
+        ("[DEBUG]   spaced", "spaced"),
+        ("[trace3] x", "x"),
+        ("[ERR] x", "x"),
+        ("[error] 7#7: *1 open() failed", "7#7: *1 open() failed"),
+        ("[ERROR]: [INFO] x", "[INFO] x"),  # only one tag goes
+        ("[ERROR] multi\n  line", "multi\n  line"),
+        # Everything else is kept whole.
+        ("ERROR:root:msg", "ERROR:root:msg"),
+        ("INFO:root:next", "INFO:root:next"),
+        ("[core:error] x", "[core:error] x"),
+        ("ERRORS: x", "ERRORS: x"),
+        ("ValueError: boom", "ValueError: boom"),
+        ("[ERROR]", "[ERROR]"),
+        ("[ERROR] ", "[ERROR] "),
+        ("ERROR:", "ERROR:"),
+        ("ERROR: ", "ERROR: "),
+        ("[ERROR]x", "[ERROR]x"),
+        ("[ERROR]:x", "[ERROR]:x"),
+        ("[ERROR]\nnext", "[ERROR]\nnext"),
+        ("ERROR : x", "ERROR : x"),
+        ("[ ERROR ] x", "[ ERROR ] x"),
+        ("  [ERROR] indented", "  [ERROR] indented"),
+        ("INFO cache hit ratio 0.93", "INFO cache hit ratio 0.93"),
+        ("WARN x", "WARN x"),
+        ("2025-08-16 14:30:22.123 UTC [1] ERROR:  relation does not exist", None),
+        ("2025-08-16 14:30:22.123 UTC [57] LOG:  checkpoint starting: time", None),
+        ("2025-08-16 14:30:22.123 UTC [1] DETAIL:  Key (id)=(1) already exists.", None),
+        ("2025-08-16 14:30:22,123 - app - ERROR - x", None),
+        ("2025-08-16 14:30:22,123 ERROR [main] x", None),
+        ("E0816 14:30:22.123456       1 main.go:42] x", None),
+        ('{"level": "error", "msg": "x"}', None),
+        ("level=error msg=x", None),
+        ("", ""),
+    ],
+)
+def test_strip_level_tag(text: str, message: str | None) -> None:
+    assert strip_level_tag(text) == (text if message is None else message)
+
+
+def test_stripped_tag_stays_in_raw_line() -> None:
+    (entry,) = parse_stream("api", "stderr", f"{TS} [ERROR] Application error occurred\n")
+    assert entry.message == "Application error occurred"
+    assert entry.raw_line == f"{TS} [ERROR] Application error occurred"
+    assert entry.level == "ERROR"
+
+
 # --- is_continuation ------------------------------------------------------------------------
 
 
@@ -291,9 +352,10 @@ def test_two_separate_tracebacks_are_two_entries() -> None:
 def test_traceback_after_an_info_line_opens_its_own_error_entry() -> None:
     entries = parse_stream("api", "stderr", docker("INFO: worker started", *PY_TRACEBACK))
     assert [(e.level, e.message.splitlines()[0]) for e in entries] == [
-        ("INFO", "INFO: worker started"),
+        ("INFO", "worker started"),
         ("ERROR", "Traceback (most recent call last):"),
     ]
+    assert entries[0].raw_line.endswith(" INFO: worker started")
 
 
 def test_truncated_traceback_does_not_swallow_the_next_log_line() -> None:
@@ -339,6 +401,7 @@ def test_node_stack_keeps_the_opener_level() -> None:
         "    at TCPConnectWrap.afterConnect (net.js:1141:16)",
     ]
     entries = parse_stream("web", "stderr", docker(*lines))
+    # `Error:` names the exception here, so the message keeps it (only TAG: in upper case goes).
     assert [(e.level, e.message) for e in entries] == [("ERROR", "\n".join(lines))]
 
 
@@ -360,7 +423,7 @@ def test_postgres_detail_hint_statement_join_their_error() -> None:
 def test_indented_and_blank_lines_join_the_entry_and_message_is_rstripped() -> None:
     text = docker("[WARN] config:   ", "    key=1", "", "  ", "[INFO] done")
     entries = parse_stream("c", "stdout", text)
-    assert [e.message for e in entries] == ["[WARN] config:\n    key=1", "[INFO] done"]
+    assert [e.message for e in entries] == ["config:\n    key=1", "done"]
     assert entries[0].raw_line == "\n".join(text.splitlines()[:4])  # blank lines kept in raw_line
 
 
@@ -385,7 +448,7 @@ def test_offset_stamps_are_converted_to_utc() -> None:
 def test_crlf_is_stripped_from_message_and_raw_line() -> None:
     entries = parse_stream("tty", "stdout", f"{TS} [ERROR] boom\r\n{TS} second\r\n")
     assert [(e.message, e.raw_line) for e in entries] == [
-        ("[ERROR] boom", f"{TS} [ERROR] boom"),
+        ("boom", f"{TS} [ERROR] boom"),
         ("second", f"{TS} second"),
     ]
 
@@ -400,10 +463,11 @@ def test_lines_without_a_stamp_are_kept() -> None:
     entries = parse_stream("c", "stdout", text)
     assert [e.message for e in entries] == [
         "orphan first line",
-        "[INFO] a",
+        "a",
         "unstamped standalone line",
-        "[ERROR] b",
+        "b",
     ]
+    assert entries[3].raw_line.endswith("Z [ERROR] b")
     assert entries[0].timestamp == "" and entries[0].docker_timestamp == ""
     # An unstamped line inherits the stream's last stamp, so time order holds.
     assert entries[2].docker_timestamp == entries[1].docker_timestamp
@@ -478,10 +542,11 @@ def test_assembler_holds_back_the_last_entry_until_it_is_complete() -> None:
     assert assembler.has_pending
     assert assembler.feed(lines[1:7]) == []  # every traceback line continues the entry
     (done,) = assembler.feed(lines[7:])
-    assert done.message.splitlines() == ["[ERROR] failed", *PY_TRACEBACK]
+    assert done.message.splitlines() == ["failed", *PY_TRACEBACK]
+    assert done.raw_line.splitlines()[0].endswith("Z [ERROR] failed")
     assert assembler.has_pending
     (last,) = assembler.flush()
-    assert last.message == "[INFO] next"
+    assert last.message == "next"
     assert assembler.flush() == []
     assert not assembler.has_pending
 

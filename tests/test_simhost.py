@@ -12,6 +12,7 @@ import json
 import os
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 import time
@@ -32,12 +33,14 @@ from logtui.simhost import (
 from logtui.simhost.dockerfmt import (
     NS,
     bytes_size,
+    go_json,
     human_duration,
     human_size,
     log_timestamp,
     parse_docker_time,
     rfc3339nano,
 )
+from logtui.simhost.engine import container_sizes, inspect_data
 from logtui.simhost.scenario import build_docker
 
 REPO = Path(__file__).resolve().parents[1]
@@ -300,13 +303,13 @@ async def test_follow_stops_when_the_client_closes_the_channel(scripted) -> None
 async def test_follow_and_later_history_agree_on_generated_logs() -> None:
     """A follow stream and a --since/--until query of the same interval give the same lines:
     what a reconnecting client relies on to resume without gap or duplicate."""
-    containers = default_containers(7, rate_scale=40)
+    containers = default_containers(7, rate_scale=80)
     async with SimulatedHost(containers, poll_interval=0.05) as host:
         since = time.time_ns()
         async with ssh(host) as conn:
             proc = await conn.create_process(logs("--follow", "--since", str(since / NS),
                                                   "web-app"))
-            await asyncio.sleep(1.0)
+            await asyncio.sleep(0.6)
             proc.close()
             streamed = await proc.stdout.read()
         lines = streamed.splitlines(keepends=True)
@@ -572,3 +575,137 @@ def test_program_follow_ends_quietly_when_its_reader_goes_away() -> None:
         assert proc.wait(timeout=5) == 0
         # nginx's error log is on stderr: only log lines there, no traceback
         assert all(TS_LINE.match(line) for line in proc.stderr.read().splitlines())
+
+
+# -- against the real Docker CLI ------------------------------------------------------------------
+
+
+def _engine_routes(docker: SimDocker, now: int) -> dict[str, object]:
+    """What a Docker Engine would answer for the simulated containers (API 1.50)."""
+    routes: dict[str, object] = {}
+    listing = []
+    for c in sorted(docker.containers.values(), key=lambda c: c.created_ns, reverse=True):
+        ports: list[dict[str, object]] = []
+        for p in c.ports if c.running else ():
+            if p.host_port is None:
+                ports.append({"PrivatePort": p.container_port, "Type": p.proto})
+            for ip in ("0.0.0.0", "::") if p.host_port is not None else ():
+                ports.append({"IP": ip, "PrivatePort": p.container_port,
+                              "PublicPort": p.host_port, "Type": p.proto})
+        size_rw, size_root = container_sizes(c)
+        listing.append({
+            "Id": c.id, "Names": ["/" + c.name], "Image": c.image, "ImageID": "sha256:" + "a" * 64,
+            "Command": " ".join(c.command), "Created": c.created_ns // NS, "Ports": ports,
+            "SizeRw": size_rw, "SizeRootFs": size_root, "Labels": c.labels, "State": c.state,
+            "Status": docker.status(c, now), "NetworkSettings": {"Networks": {c.network: {}}},
+            "Mounts": [{"Type": "volume", "Name": m.name, "Destination": m.destination,
+                        "Driver": "local", "RW": True} for m in c.mounts],
+        })
+        n = docker.stats_numbers(c, now)
+        stats = {
+            "name": "/" + c.name, "id": c.id, "pids_stats": {"current": n.pids},
+            "blkio_stats": {"io_service_bytes_recursive": [
+                {"major": 8, "minor": 0, "op": "read", "value": n.block_read},
+                {"major": 8, "minor": 0, "op": "write", "value": n.block_write}]},
+            "cpu_stats": {"cpu_usage": {"total_usage": 10**13 + round(n.cpu_percent * 10**10)},
+                          "system_cpu_usage": 2 * 10**12, "online_cpus": 1},
+            "precpu_stats": {"cpu_usage": {"total_usage": 10**13},
+                             "system_cpu_usage": 10**12},
+            "memory_stats": {"usage": n.mem, "limit": n.mem_limit, "stats": {}},
+            "networks": {"eth0": {"rx_bytes": n.net_rx, "tx_bytes": n.net_tx}},
+        }
+        for ref in (c.name, c.id, c.id[:12]):
+            routes[f"/containers/{ref}/json"] = inspect_data(c, now)
+            routes[f"/containers/{ref}/stats"] = stats
+    routes["/containers/json"] = listing
+    return routes
+
+
+@pytest.fixture
+def real_docker_cli(tmp_path: Path):
+    """The real `docker` CLI, talking to a stand-in Engine API that serves SimDocker's state."""
+    import socketserver
+    import threading
+    from http.server import BaseHTTPRequestHandler
+
+    cli = shutil.which("docker")
+    if cli is None:
+        pytest.skip("the Docker CLI is not installed")
+    docker = SimDocker.with_containers(default_containers(0))
+    now = time.time_ns()
+    docker.clock = lambda: now
+    routes = _engine_routes(docker, now)
+
+    class Engine(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+        def _send(self, status: int, body: bytes) -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Api-Version", "1.50")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def do_HEAD(self) -> None:
+            self._send(200, b"")
+
+        def do_GET(self) -> None:
+            path, _, query = self.path.partition("?")
+            path = path.removeprefix("/v1.50")
+            if path == "/_ping":
+                return self._send(200, b"OK")
+            if path not in routes:
+                return self._send(404, go_json({"message": "No such container: "
+                                                + path.split("/")[2]}).encode())
+            body = routes[path]
+            if path == "/containers/json" and "all=1" not in query:
+                body = [c for c in body if c["State"] == "running"]  # type: ignore[union-attr]
+            self._send(200, go_json(body).encode())
+
+    class Server(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
+        daemon_threads = True
+
+        def get_request(self):  # http.server wants an address pair
+            request, _ = super().get_request()
+            return request, ("engine", 0)
+
+    sock = tmp_path / "engine.sock"
+    server = Server(str(sock), Engine)
+    thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
+    thread.start()
+
+    def run_both(*args: str) -> tuple[subprocess.CompletedProcess[bytes], list[bytes]]:
+        env = dict(os.environ, DOCKER_HOST=f"unix://{sock}", DOCKER_CONFIG=str(tmp_path))
+        real = subprocess.run([cli, *args], capture_output=True, env=env, timeout=20)
+        sim = docker.run(["docker", *args])
+        outs = [b"".join(d for s, d in sim.chunks if s == name) for name in ("stdout", "stderr")]
+        return real, [*outs, str(sim.exit_status).encode()]
+
+    yield run_both
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("ps", "--all", "--no-trunc", "--format", "{{json .}}"),
+        ("ps", "--format", "{{json .}}"),
+        ("ps", "--all"),
+        ("inspect", "--type", "container", "web-app", "database", "exited-job"),
+        ("inspect", "--type", "container", "nginx", "nope"),
+        ("stats", "--no-stream", "--no-trunc", "--format", "{{json .}}"),
+        ("stats", "--no-stream", "--no-trunc", "--format", "{{json .}}", "web-app", "exited-job"),
+        ("stats", "--no-stream", "--all"),
+        ("logs", "--timestamps", "nope"),
+    ],
+)
+def test_output_is_what_the_real_docker_cli_prints(real_docker_cli, args: tuple[str, ...]) -> None:
+    real, (stdout, stderr, status) = real_docker_cli(*args)
+    assert stdout == real.stdout
+    assert stderr == real.stderr
+    assert int(status) == real.returncode

@@ -129,6 +129,7 @@ interface.get_containers()
 
 @pytest.fixture
 def configured(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    structlog.reset_defaults()  # as in a fresh interpreter, whatever other tests configured
     monkeypatch.chdir(tmp_path)
     for name in ("HETZNER_HOST", "HETZNER_USER", "HETZNER_SSH_KEY", "LOGTUI_SSH_KEY"):
         monkeypatch.delenv(name, raising=False)
@@ -167,7 +168,8 @@ def test_example_2_error_monitoring(configured: Path) -> None:
     _, out = run_example(EXAMPLE_2)
     assert out.startswith("Found errors in 4 containers\n")  # 4 h reaches "quiet"
     assert "web-app: 2 errors\n  Latest: Traceback (most recent call last):" in out
-    assert "exited-job: 1 errors\n  Latest: [CRITICAL] cannot open /data/input.csv" in out
+    assert "exited-job: 1 errors\n  Latest: cannot open /data/input.csv\n" in out
+    assert "quiet: 1 errors\n  Latest: an error from long ago\n" in out
 
 
 def test_example_3_detailed_analysis(configured: Path) -> None:

@@ -107,3 +107,40 @@ async def test_follow_resumes_after_a_cut_without_loss_or_duplicates(audit_log: 
     assert sorted(received, key=lambda m: int(m.split()[1])) == [f"line {i}" for i in range(300)]
     assert len(set(received)) == 300
     assert states.count("reconnecting") >= 1
+
+
+async def test_trust_on_first_use_remembers_an_unknown_key(sim_host: SimulatedHost, tmp_path: Path) -> None:
+    known = tmp_path / "ssh" / "known_hosts"
+    settings = sim_host.settings(
+        known_hosts_text=None,
+        known_hosts=str(known),
+        audit_log=tmp_path / "audit.jsonl",
+        trust_new_host_keys=True,
+    )
+    transport = SSHTransport(settings)
+    await transport.connect()
+    await transport.close()
+    key = asyncssh.import_public_key(sim_host.host_public_key_line)
+    assert transport.learned_host_key == key.get_fingerprint("sha256")
+    assert known.read_text() == f"[127.0.0.1]:{sim_host.port} {sim_host.host_public_key_line}\n"
+    settings.trust_new_host_keys = False  # from now on the key is simply known
+    again = SSHTransport(settings)
+    await again.connect()
+    await again.close()
+    assert again.learned_host_key is None
+    events = [json.loads(x)["event"] for x in (tmp_path / "audit.jsonl").read_text().splitlines()]
+    assert events == ["host_key_trusted_on_first_use"]
+
+
+async def test_trust_on_first_use_never_accepts_a_changed_key(
+    sim_host: SimulatedHost, tmp_path: Path
+) -> None:
+    other = asyncssh.generate_private_key("ssh-ed25519").export_public_key("openssh").decode()
+    known = tmp_path / "known_hosts"
+    known.write_text(f"[127.0.0.1]:{sim_host.port} {' '.join(other.split()[:2])}\n")
+    settings = sim_host.settings(
+        known_hosts_text=None, known_hosts=str(known), audit_log=tmp_path / "a", trust_new_host_keys=True
+    )
+    with pytest.raises(HostKeyNotTrusted, match="HOST KEY CHANGED"):
+        await SSHTransport(settings).connect()
+    assert len(known.read_text().splitlines()) == 1

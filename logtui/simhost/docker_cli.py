@@ -23,7 +23,7 @@ import os
 import signal
 import sys
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from random import Random
 from typing import Any
@@ -102,10 +102,11 @@ class LogFollow:
             self.done = True
         return list(render_lines(lines, timestamps=self.timestamps))
 
-    def add_listener(self, callback: Any) -> None:
+    def add_listener(self, callback: Callable[[], None]) -> None:
+        """Have `callback` called (from any thread) when the container writes or stops."""
         self.container.add_listener(callback)
 
-    def remove_listener(self, callback: Any) -> None:
+    def remove_listener(self, callback: Callable[[], None]) -> None:
         self.container.remove_listener(callback)
 
 

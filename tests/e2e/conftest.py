@@ -1,0 +1,71 @@
+"""Fixtures of the end-to-end tests: a real container engine and a real sshd in front of it.
+
+Missing software is a skip on a developer's machine and a failure in CI (CI=true), so CI
+never passes by silently testing nothing.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from podman import PodmanEngine, PodmanUnavailable, docker_cli
+from sshd import SSHD, Sshd
+
+REAL_DOCKER_SCRIPT = '#!/bin/sh\nexec {docker} "$@"\n'
+
+
+def unavailable(reason: str) -> None:
+    """Fail in CI, skip elsewhere."""
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"end-to-end prerequisites missing in CI: {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+class VerboseSshd(Sshd):
+    """An Sshd that logs at VERBOSE, which records each session a client starts."""
+
+    def config_text(self) -> str:
+        return super().config_text() + "LogLevel VERBOSE\n"
+
+
+@pytest.fixture(scope="session")
+def podman_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PodmanEngine]:
+    """podman's Docker API on a private socket and storage, for the whole session."""
+    engine = PodmanEngine(tmp_path_factory.mktemp("podman"))
+    try:
+        engine.start()
+        engine.check_runs()
+    except PodmanUnavailable as exc:
+        engine.stop()
+        unavailable(str(exc))
+    try:
+        yield engine
+    finally:
+        engine.stop()
+
+
+@pytest.fixture(scope="session")
+def real_sshd(
+    tmp_path_factory: pytest.TempPathFactory, podman_engine: PodmanEngine
+) -> Iterator[VerboseSshd]:
+    """A real OpenSSH sshd whose `docker` is the real Docker CLI, talking to podman."""
+    if not os.access(SSHD, os.X_OK):
+        unavailable(f"no sshd at {SSHD} (install openssh-server: bash .ci/install-e2e.sh)")
+    docker = docker_cli()
+    assert docker is not None  # podman_engine checked it
+    server = VerboseSshd(
+        Path(tmp_path_factory.mktemp("real-sshd")),
+        docker_script=REAL_DOCKER_SCRIPT.format(docker=docker),
+        env={"DOCKER_HOST": podman_engine.docker_host},
+    )
+    try:
+        server.start()
+    except RuntimeError as exc:
+        unavailable(f"sshd did not start: {exc}")
+    try:
+        yield server
+    finally:
+        server.stop()

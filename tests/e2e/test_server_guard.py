@@ -1,0 +1,116 @@
+"""`logtui-guard` in authorized_keys: a stolen client key can only read logs.
+
+sshd forces every session of the key through the guard; logtui keeps working, while
+destructive or injected commands sent by a plain ssh client are refused and audited.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sshd import SSHD, Sshd, sim_docker_script
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def guarded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sshd]:
+    if not Path(SSHD).exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"OpenSSH sshd is not installed ({SSHD}); .ci/run must install it")
+        pytest.skip("OpenSSH sshd is not installed")
+    root = tmp_path_factory.mktemp("guarded")
+    marker = root / "docker-was-run-by-a-shell"
+    # The docker behind the guard; it records each run so a test can see what was executed.
+    docker = root / "docker-real"
+    docker.write_text(
+        sim_docker_script().replace("exec ", f'echo "$*" >> {shlex.quote(str(root / "ran"))}; exec ', 1)
+    )
+    docker.chmod(0o755)
+    forced = f"{sys.executable} -m logtui.server_guard --docker {docker}"
+    server = Sshd(
+        root,
+        docker_script=f"#!/bin/sh\ntouch {shlex.quote(str(marker))}\n",
+        env={"LOGTUI_GUARD_AUDIT_LOG": str(root / "guard.jsonl"), "PYTHONPATH": str(Path.cwd())},
+        authorized_options=f'command="{forced}",restrict',
+    )
+    server.marker = marker  # type: ignore[attr-defined]
+    server.start()
+    yield server
+    server.stop()
+
+
+def raw_ssh(server: Sshd, command: str | None) -> subprocess.CompletedProcess[str]:
+    env = server.settings_env()
+    argv = [
+        "ssh", "-i", env["LOGTUI_SSH_KEY_FILE"], "-p", env["LOGTUI_PORT"],
+        "-o", f"UserKnownHostsFile={env['LOGTUI_KNOWN_HOSTS']}", "-o", "StrictHostKeyChecking=yes",
+        "-o", "BatchMode=yes", "-T", f"{env['LOGTUI_USER']}@127.0.0.1",
+    ]  # fmt: skip
+    if command is not None:
+        argv.append(command)
+    return subprocess.run(argv, capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+
+
+def guard_audit(server: Sshd) -> list[dict]:
+    path = server.root / "guard.jsonl"
+    return [json.loads(x) for x in path.read_text().splitlines()] if path.exists() else []
+
+
+def test_logtui_works_through_the_guard(guarded: Sshd) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LOGTUI_", "HETZNER_"))}
+    env.update(guarded.settings_env())
+    for args in (
+        ["status", "--json"],
+        ["errors", "0.5", "--json"],
+        ["container", "web-app", "0.1", "--json"],
+    ):
+        result = subprocess.run(
+            [sys.executable, "-m", "logtui", *args], env=env, capture_output=True, text=True, timeout=120
+        )
+        assert result.returncode == 0, (args, result.stderr)
+        assert result.stdout.strip()
+    allowed = [r["command"] for r in guard_audit(guarded) if r["outcome"] == "allowed"]
+    assert allowed[0] == "docker ps --all --no-trunc --format '{{json .}}'"
+    assert not guarded.marker.exists()  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "docker rm -f web-app",
+        "docker exec web-app sh",
+        "docker run --rm -v /:/host busybox",
+        "sh -c id",
+        "docker ps; touch /tmp/logtui-guard-pwned",
+        "docker ps && id",
+        "docker logs --timestamps 'web-app;id'",
+        "docker logs --timestamps $(id)",
+        "docker logs --timestamps `id`",
+        "docker ps --format '{{.Names}}' | sh",
+        "docker stats",
+        "docker ps\nid",
+    ],
+)
+def test_anything_else_is_refused(guarded: Sshd, command: str) -> None:
+    before = len(guard_audit(guarded))
+    result = raw_ssh(guarded, command)
+    assert result.returncode == 126, result
+    assert result.stderr.startswith("logtui-guard: refused")
+    records = guard_audit(guarded)[before:]
+    assert [(r["command"], r["outcome"]) for r in records] == [(command, "refused")]
+    assert not Path("/tmp/logtui-guard-pwned").exists()
+    assert not guarded.marker.exists()  # type: ignore[attr-defined]
+
+
+def test_interactive_session_is_refused(guarded: Sshd) -> None:
+    result = raw_ssh(guarded, None)
+    assert result.returncode == 126
+    assert "interactive sessions are not allowed" in result.stderr

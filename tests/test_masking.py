@@ -1,0 +1,106 @@
+"""Secrets in logs and in `docker inspect` are masked; ordinary text is left alone."""
+
+from __future__ import annotations
+
+import pytest
+
+from logtui.masking import mask_entry, mask_env, mask_inspect, mask_text
+from logtui.models import LogEntry
+
+JWT = (
+    "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4ifQ."
+    "SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c"
+)
+
+
+@pytest.mark.parametrize(
+    ("line", "secret", "kept"),
+    [
+        ("login ok password=hunter2 user=bob", "hunter2", "password=***"),
+        ('{"user":"bob","password":"hunter2"}', "hunter2", '{"user":"bob","password":"***"}'),
+        ("DB_PASSWORD: 's3 cr3t' retry", "s3 cr3t", "DB_PASSWORD: '***' retry"),
+        ("api_key=AbC123xyz&page=2", "AbC123xyz", "&page=2"),
+        ("GET /x Authorization: Bearer abc.def.ghi-123", "abc.def.ghi-123", "Authorization: Bearer ***"),
+        ("curl -H 'Authorization: Basic dXNlcjpwYXNz'", "dXNlcjpwYXNz", "Basic ***"),
+        (f"token {JWT} accepted", JWT, "accepted"),
+        ("aws key AKIAIOSFODNN7EXAMPLE used", "IOSFODNN7EXAMPLE", "AKIAIOSF***"),
+        (
+            "aws_secret_access_key=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+            "wJalrXUtnFEMI",
+            "aws_secret_access_key=***",
+        ),
+        ("pushed with ghp_" + "a" * 36, "a" * 36, "ghp_***"),
+        ("github_pat_" + "B" * 30 + " ok", "B" * 30, "github_pat_***"),
+        ("slack xoxb-123456789012-abcdefABCDEF done", "abcdefABCDEF", "xoxb-***"),
+        ("posting to https://hooks.slack.com/services/T000/B000/XXXXXXXX", "XXXXXXXX", "services/***"),
+        ("connecting to postgres://app:s3cr3t@db:5432/app", "s3cr3t", "postgres://app:***@db:5432/app"),
+        ("key sk_live_" + "4" * 24, "4" * 24, "sk_live_***"),
+    ],
+)
+def test_secrets_are_masked(line: str, secret: str, kept: str) -> None:
+    masked = mask_text(line)
+    assert secret not in masked
+    assert kept in masked
+
+
+def test_private_key_block_is_masked_whole() -> None:
+    text = (
+        "loaded key:\n-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\nAAAAbm9uZQ==\n"
+        "-----END OPENSSH PRIVATE KEY-----\nnext"
+    )
+    masked = mask_text(text)
+    assert "b3BlbnNzaC1rZXktdjEAAAAA" not in masked and "AAAAbm9uZQ" not in masked
+    assert masked == (
+        "loaded key:\n-----BEGIN OPENSSH PRIVATE KEY-----\n***\n***\n"
+        "-----END OPENSSH PRIVATE KEY-----\nnext"
+    )
+    cut = mask_text("-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA")
+    assert "MIIEpAIBAAKCAQEA" not in cut
+    stamped = "2025-08-16T14:30:22.1Z -----BEGIN EC PRIVATE KEY-----\n2025-08-16T14:30:22.1Z MHcCAQEEIBase64"
+    assert mask_text(stamped) == (
+        "2025-08-16T14:30:22.1Z -----BEGIN EC PRIVATE KEY-----\n2025-08-16T14:30:22.1Z ***"
+    )
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "GET /api/users/42 200 13ms",
+        "cache parity error corrected",
+        "the keyboard was unplugged",
+        "2025-08-16 14:30:22 UTC [62] FATAL:  terminating connection",
+        "token bucket refilled",
+        "password reset email sent to user 42",
+    ],
+)
+def test_ordinary_lines_are_unchanged(line: str) -> None:
+    assert mask_text(line) == line
+
+
+def test_entry_message_and_raw_line_are_masked() -> None:
+    entry = LogEntry("web", "t", "INFO", "password=hunter2", "2025Z password=hunter2")
+    mask_entry(entry)
+    assert (entry.message, entry.raw_line) == ("password=***", "2025Z password=***")
+
+
+def test_inspect_environment_is_masked() -> None:
+    env = [
+        "PATH=/usr/bin",
+        "DATABASE_URL=postgres://app:s3cr3t@db/app",
+        "API_TOKEN=abcdef123456",
+        "STRIPE_SECRET_KEY=sk_live_xxxxxxxxxxxxxxxxxx",
+        "LOG_LEVEL=info",
+        "AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI",
+        "EMPTY=",
+    ]
+    assert mask_env(env) == [
+        "PATH=/usr/bin",
+        "DATABASE_URL=postgres://app:***@db/app",
+        "API_TOKEN=***",
+        "STRIPE_SECRET_KEY=***",
+        "LOG_LEVEL=info",
+        "AWS_SECRET_ACCESS_KEY=***",
+        "EMPTY=",
+    ]
+    doc = mask_inspect([{"Config": {"Env": ["DB_PASSWORD=x1"]}, "Name": "/web"}])
+    assert doc[0]["Config"]["Env"] == ["DB_PASSWORD=***"]
