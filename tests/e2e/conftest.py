@@ -7,6 +7,7 @@ never passes by silently testing nothing.
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -60,6 +61,37 @@ def real_sshd(
         Path(tmp_path_factory.mktemp("real-sshd")),
         docker_script=REAL_DOCKER_SCRIPT.format(docker=docker),
         env={"DOCKER_HOST": podman_engine.docker_host},
+    )
+    try:
+        server.start()
+    except RuntimeError as exc:
+        unavailable(f"sshd did not start: {exc}")
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def guarded_real_sshd(
+    tmp_path_factory: pytest.TempPathFactory, podman_engine: PodmanEngine
+) -> Iterator[VerboseSshd]:
+    """As `real_sshd`, but the client key is forced through `logtui-guard` (authorized_keys)."""
+    if not os.access(SSHD, os.X_OK):
+        unavailable(f"no sshd at {SSHD} (install openssh-server: bash .ci/install-e2e.sh)")
+    docker = docker_cli()
+    assert docker is not None
+    root = Path(tmp_path_factory.mktemp("guarded-real-sshd"))
+    forced = f"{sys.executable} -m logtui.server_guard --docker {docker}"
+    server = VerboseSshd(
+        root,
+        docker_script="#!/bin/sh\nexit 99\n",  # never used: the guard runs docker itself
+        env={
+            "DOCKER_HOST": podman_engine.docker_host,
+            "LOGTUI_GUARD_AUDIT_LOG": str(root / "guard.jsonl"),
+            "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
+        },
+        authorized_options=f'command="{forced}",restrict',
     )
     try:
         server.start()

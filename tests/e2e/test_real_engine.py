@@ -702,3 +702,19 @@ def test_cli_follow_of_a_quiet_container_leaves_nothing_on_the_server(
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=10) == 0
         assert wait_until(lambda: not follow_processes(name), timeout=3)
+
+
+def test_with_logtui_guard_a_quiet_follow_leaves_nothing_on_the_server(
+    guarded_real_sshd: Sshd, scenario: Scenario, tmp_path: Path
+) -> None:
+    """The counterpart of the xfail above: logtui-guard ends docker when the channel closes."""
+    name = "quiet-follow-guarded"
+    with following(guarded_real_sshd, scenario.engine, tmp_path, name, "exec sleep 3600") as (
+        go, lines, seen, proc,
+    ):  # fmt: skip
+        go.touch()
+        wait_for(lines, "written after the follow started", seen)
+        assert follow_processes(name)  # docker logs --follow is running on the server
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=10) == 0
+        assert wait_until(lambda: not follow_processes(name), timeout=5)
