@@ -98,7 +98,7 @@ _RULES: tuple[_Rule, ...] = (
     _Rule(("_live_", "_test_"), re.compile(r"((?:sk|rk)_(?:live|test)_)[A-Za-z0-9]{10,}"), _keep_group_1),
     _Rule(
         ("@",),
-        re.compile(r"([a-zA-Z][a-zA-Z0-9+.-]*://[^/\s:@]+:)[^/\s@]+(?=@)"),
+        re.compile(r"([a-zA-Z][a-zA-Z0-9+.-]{0,31}://[^/\s:@]{1,256}:)[^/\s@]{1,256}(?=@)"),
         _keep_group_1,
     ),
     _Rule(

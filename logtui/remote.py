@@ -55,7 +55,8 @@ def docker_error(result: CommandResult) -> str:
 
 
 def _decode(line: bytes) -> str:
-    return line.decode("utf-8", errors="replace")
+    """Log bytes as text; invalid UTF-8 shows as `\\xff` escapes, so no byte is lost."""
+    return line.decode("utf-8", errors="backslashreplace")
 
 
 def _percent(value: str) -> float:

@@ -51,8 +51,7 @@ def test_private_key_block_is_masked_whole() -> None:
     masked = mask_text(text)
     assert "b3BlbnNzaC1rZXktdjEAAAAA" not in masked and "AAAAbm9uZQ" not in masked
     assert masked == (
-        "loaded key:\n-----BEGIN OPENSSH PRIVATE KEY-----\n***\n***\n"
-        "-----END OPENSSH PRIVATE KEY-----\nnext"
+        "loaded key:\n-----BEGIN OPENSSH PRIVATE KEY-----\n***\n***\n-----END OPENSSH PRIVATE KEY-----\nnext"
     )
     cut = mask_text("-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA")
     assert "MIIEpAIBAAKCAQEA" not in cut
@@ -104,3 +103,13 @@ def test_inspect_environment_is_masked() -> None:
     ]
     doc = mask_inspect([{"Config": {"Env": ["DB_PASSWORD=x1"]}, "Name": "/web"}])
     assert doc[0]["Config"]["Env"] == ["DB_PASSWORD=***"]
+
+
+def test_long_lines_with_every_trigger_word_do_not_backtrack() -> None:
+    """A regression guard: a 3 MB run after the trigger words once took hours (O(n^2))."""
+    triggers = (
+        "@ :// key= token: bearer eyJ AKIA ghp_ xoxb- sk_live_ hooks.slack.com private key authorization "
+    )
+    for filler in ("x", "a:", "a=", "a@", "A", "/"):
+        text = triggers + filler * 1_000_000
+        assert mask_text(text).endswith(filler * 1000)
