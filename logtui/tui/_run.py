@@ -1,0 +1,73 @@
+"""Running the dashboard in a terminal: logging to a file, the demo host on its own thread."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+import structlog
+
+from ..config import DEFAULT_AUDIT_LOG, Settings
+
+DASHBOARD_LOG = DEFAULT_AUDIT_LOG.parent / "dashboard.log"
+"""Where the dashboard's own log goes: a full-screen app may not write to the terminal."""
+
+
+def configure_file_logging(path: Path = DASHBOARD_LOG) -> IO[str]:
+    """Send structlog output (warnings and worse) to `path` instead of the terminal."""
+    path = path.expanduser()
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    handle = open(path, "a", encoding="utf-8", buffering=1)  # noqa: SIM115 (closed in run)
+    structlog.configure(
+        processors=[
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            structlog.processors.JSONRenderer(),
+        ],
+        wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING),
+        logger_factory=structlog.WriteLoggerFactory(file=handle),
+        cache_logger_on_first_use=False,
+    )
+    return handle
+
+
+@contextlib.contextmanager
+def demo_host() -> Iterator[Settings]:
+    """A simulated host on a private event-loop thread; yields settings that reach it."""
+    from ..loop_thread import LoopThread
+    from ..simhost import SimulatedHost
+
+    loop = LoopThread("logtui-demo-host")
+    host = SimulatedHost()
+    try:
+        loop.run(host.start(), timeout=30)
+        yield host.settings()
+    finally:
+        with contextlib.suppress(Exception):
+            loop.run(host.stop(), timeout=5)
+        loop.stop()
+
+
+def run(settings: Settings | None, *, demo: bool = False, **options: Any) -> int:
+    """Run the app until the user quits; the demo host, if any, is stopped afterwards."""
+    from . import create_app
+
+    if settings is None and not demo:
+        raise ValueError("no server configured: pass settings, or demo=True")
+    handle = configure_file_logging()
+    try:
+        with contextlib.ExitStack() as stack:
+            if demo:
+                # the demo server writes to sockets the app has just closed; say nothing
+                logging.getLogger("asyncio").setLevel(logging.CRITICAL)
+                settings = stack.enter_context(demo_host())
+                options.setdefault("host_label", f"demo ({settings.label})")
+            assert settings is not None
+            app = create_app(settings, **options)
+            result = app.run()
+            return int(result or 0) if app.return_code in (None, 0) else int(app.return_code)
+    finally:
+        handle.close()

@@ -1,0 +1,80 @@
+"""Make the README's pictures with the app itself: `python -m logtui.tui.screenshots [DIR]`.
+
+Runs the dashboard headless against the demo host and saves SVGs (Textual's own
+screenshot) of the main view, errors only and a search; with `rsvg-convert` on the PATH,
+PNG copies too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from ..config import Settings
+from ._run import configure_file_logging, demo_host
+
+SIZE = (160, 44)
+
+
+async def _shoot(settings: Settings, out: Path) -> list[Path]:
+    from . import create_app
+
+    app = create_app(settings, host_label="prod-1 (demo)", export_dir=Path(tempfile.gettempdir()))
+    saved: list[Path] = []
+    async with app.run_test(size=SIZE) as pilot:
+        deadline = time.monotonic() + 20
+        while not (app.log_pane.view.rows and app.digest.counts and app.stats):
+            if time.monotonic() > deadline:
+                raise RuntimeError("the demo host did not fill the dashboard in 20 s")
+            await pilot.pause(0.1)
+        await pilot.pause(2.2)  # two slow ticks: sparklines and counts settle
+
+        def shot(name: str) -> None:
+            saved.append(Path(app.save_screenshot(filename=f"{name}.svg", path=str(out))))
+
+        shot("main")
+        await pilot.press("e")
+        await pilot.pause(0.3)
+        shot("errors")
+        await pilot.press("a", "slash", *"timeout|refused", "enter")
+        await pilot.pause(0.3)
+        shot("search")
+    return saved
+
+
+def to_png(svg: Path) -> Path | None:
+    """A PNG beside `svg` via rsvg-convert, if installed (spaces kept as the terminal shows)."""
+    tool = shutil.which("rsvg-convert")
+    if tool is None:
+        return None
+    png = svg.with_suffix(".png")
+    text = svg.read_text(encoding="utf-8").replace("<svg ", '<svg xml:space="preserve" ', 1)
+    with tempfile.NamedTemporaryFile("w", suffix=".svg", encoding="utf-8") as tmp:
+        tmp.write(text)
+        tmp.flush()
+        subprocess.run([tool, tmp.name, "-o", str(png)], check=True)
+    return png
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    out = Path(args[0] if args else "screenshots").resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    handle = configure_file_logging()
+    logging.getLogger("asyncio").setLevel(logging.CRITICAL)
+    with handle, demo_host() as settings:
+        saved = asyncio.run(_shoot(settings, out))
+    for svg in saved:
+        png = to_png(svg)
+        print(svg, png or "(no rsvg-convert: SVG only)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
