@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import json
 import sys
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
@@ -368,34 +368,22 @@ async def _health(remote: RemoteDocker, out: Output) -> int:
 # -- plumbing ---------------------------------------------------------------------------
 
 
-@contextlib.contextmanager
-def demo_settings(*, mask_secrets: bool = True) -> Iterator[Settings]:
-    """Start the simulated host on a private loop thread; yield settings that reach it."""
-    from .loop_thread import LoopThread
-    from .simhost import SimulatedHost
-
-    loop = LoopThread("logtui-demo-host")
-    host = SimulatedHost()
-    try:
-        loop.run(host.start())
-        yield host.settings(mask_secrets=mask_secrets)
-    finally:
-        with contextlib.suppress(Exception):
-            loop.run(host.stop(), timeout=5)
-        loop.stop()
-
-
 def _settings_or_demo(args: argparse.Namespace) -> contextlib.AbstractContextManager[Settings]:
     from .config import load_settings
+    from .simhost.demo import demo_host
 
     if args.demo:
-        return demo_settings(mask_secrets=not args.no_mask)
-    settings = load_settings()
+        return demo_host(mask_secrets=not args.no_mask)
+    return contextlib.nullcontext(_with_flags(load_settings(), args))
+
+
+def _with_flags(settings: Settings, args: argparse.Namespace) -> Settings:
+    """The global flags (--no-mask, --trust-new-host-key) applied to loaded settings."""
     if args.no_mask:
         settings.mask_secrets = False
     if args.trust_new_host_key:
         settings.trust_new_host_keys = True
-    return contextlib.nullcontext(settings)
+    return settings
 
 
 def _run_command(args: argparse.Namespace) -> int:
@@ -431,8 +419,9 @@ def _run_dashboard(args: argparse.Namespace) -> int:
     from .config import load_settings
     from .tui import run_dashboard
 
+    demo_overrides = {"mask_secrets": not args.no_mask}
     if args.command == "demo" or args.demo:
-        return run_dashboard(None, demo=True)
+        return run_dashboard(None, demo=True, demo_overrides=demo_overrides)
     try:
         settings = load_settings()
     except ValueError as exc:
@@ -442,8 +431,8 @@ def _run_dashboard(args: argparse.Namespace) -> int:
             "logtui: no server configured (set LOGTUI_HOST or HETZNER_HOST); opening the built-in demo host",
             file=sys.stderr,
         )
-        return run_dashboard(None, demo=True)
-    return run_dashboard(settings)
+        return run_dashboard(None, demo=True, demo_overrides=demo_overrides)
+    return run_dashboard(_with_flags(settings, args))
 
 
 def configure_logging() -> None:

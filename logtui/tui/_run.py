@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -34,25 +33,18 @@ def configure_file_logging(path: Path = DASHBOARD_LOG) -> IO[str]:
     return handle
 
 
-@contextlib.contextmanager
-def demo_host() -> Iterator[Settings]:
-    """A simulated host on a private event-loop thread; yields settings that reach it."""
-    from ..loop_thread import LoopThread
-    from ..simhost import SimulatedHost
+def run(
+    settings: Settings | None,
+    *,
+    demo: bool = False,
+    demo_overrides: dict[str, Any] | None = None,
+    **options: Any,
+) -> int:
+    """Run the app until the user quits; the demo host, if any, is stopped afterwards.
 
-    loop = LoopThread("logtui-demo-host")
-    host = SimulatedHost()
-    try:
-        loop.run(host.start(), timeout=30)
-        yield host.settings()
-    finally:
-        with contextlib.suppress(Exception):
-            loop.run(host.stop(), timeout=5)
-        loop.stop()
-
-
-def run(settings: Settings | None, *, demo: bool = False, **options: Any) -> int:
-    """Run the app until the user quits; the demo host, if any, is stopped afterwards."""
+    `demo_overrides` are Settings fields for the demo host's settings (e.g. mask_secrets).
+    """
+    from ..simhost.demo import demo_host
     from . import create_app
 
     if settings is None and not demo:
@@ -63,7 +55,7 @@ def run(settings: Settings | None, *, demo: bool = False, **options: Any) -> int
             if demo:
                 # the demo server writes to sockets the app has just closed; say nothing
                 logging.getLogger("asyncio").setLevel(logging.CRITICAL)
-                settings = stack.enter_context(demo_host())
+                settings = stack.enter_context(demo_host(**(demo_overrides or {})))
                 options.setdefault("host_label", f"demo ({settings.label})")
             assert settings is not None
             app = create_app(settings, **options)

@@ -17,7 +17,8 @@ import time
 from pathlib import Path
 
 from ..config import Settings
-from ._run import configure_file_logging, demo_host
+from ..simhost.demo import demo_host
+from ._run import configure_file_logging
 
 SIZE = (160, 44)
 
