@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -70,3 +71,21 @@ def write_client_files(host: SimulatedHost, directory: Path) -> dict[str, str]:
         "LOGTUI_KNOWN_HOSTS": str(known),
         "LOGTUI_AUDIT_LOG": str(directory / "audit.jsonl"),
     }
+
+
+CONFIG_PREFIXES = ("LOGTUI_", "HETZNER_")
+
+
+def config_free_env() -> dict[str, str]:
+    """This process's environment without any logtui configuration, for a subprocess."""
+    return {k: v for k, v in os.environ.items() if not k.startswith(CONFIG_PREFIXES)}
+
+
+def isolate_config(monkeypatch: object, directory: Path, variables: dict[str, str]) -> None:
+    """Run in `directory` (no stray .env) with exactly `variables` as logtui configuration."""
+    monkeypatch.chdir(directory)  # type: ignore[attr-defined]
+    for name in list(os.environ):
+        if name.startswith(CONFIG_PREFIXES):
+            monkeypatch.delenv(name)  # type: ignore[attr-defined]
+    for name, value in variables.items():
+        monkeypatch.setenv(name, value)  # type: ignore[attr-defined]

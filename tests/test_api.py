@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from scripted import TRACEBACK, running_host, write_client_files
+from scripted import TRACEBACK, isolate_config, running_host, write_client_files
 
 from logtui import LogInterface, ProductionLogCollector
 from logtui.log_interface import get_production_errors, get_production_logs, save_production_logs
@@ -19,12 +19,8 @@ ENTRY_KEYS = {"container_name", "timestamp", "level", "message", "raw_line", "st
 @pytest.fixture
 def host(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[SimulatedHost]:
     """The scripted host, with LOGTUI_* variables pointing at it and no stray .env."""
-    monkeypatch.chdir(tmp_path)
-    for name in ("HETZNER_HOST", "HETZNER_USER", "HETZNER_SSH_KEY", "LOGTUI_SSH_KEY"):
-        monkeypatch.delenv(name, raising=False)
     with running_host() as sim:
-        for name, value in write_client_files(sim, tmp_path).items():
-            monkeypatch.setenv(name, value)
+        isolate_config(monkeypatch, tmp_path, write_client_files(sim, tmp_path))
         yield sim
 
 

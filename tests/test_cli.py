@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -12,7 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from scripted import running_host, scripted_containers, write_client_files
+from scripted import config_free_env, running_host, scripted_containers, write_client_files
 
 from logtui.simhost import SimulatedHost
 
@@ -20,7 +19,7 @@ from logtui.simhost import SimulatedHost
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[tuple[SimulatedHost, dict[str, str]]]:
     with running_host() as host:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("LOGTUI_", "HETZNER_"))}
+        env = config_free_env()
         env.update(write_client_files(host, tmp_path))
         yield host, env
 
@@ -130,7 +129,7 @@ def test_follow_streams_new_lines_until_interrupted(tmp_path: Path) -> None:
     containers = scripted_containers()
     web = containers[0]
     with running_host(containers) as host:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("LOGTUI_", "HETZNER_"))}
+        env = config_free_env()
         env.update(write_client_files(host, tmp_path))
         proc = subprocess.Popen(
             [sys.executable, "-m", "logtui", "container", "web-app", "--json", "-f"],

@@ -4,14 +4,13 @@ and exports keep the original text faithfully."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
-from scripted import running_host, write_client_files
+from scripted import config_free_env, running_host, write_client_files
 
 from logtui.simhost import ScriptedContainer
 
@@ -38,7 +37,7 @@ def env(tmp_path: Path) -> dict[str, str]:
     for i, line in enumerate([*HOSTILE, BIG]):
         box.write(line, "stderr" if i % 2 else "stdout", ts=now - 100 + i)
     with running_host([box]) as host:
-        environment = {k: v for k, v in os.environ.items() if not k.startswith(("LOGTUI_", "HETZNER_"))}
+        environment = config_free_env()
         environment.update(write_client_files(host, tmp_path))
         yield environment
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 import structlog
-from scripted import running_host, write_client_files
+from scripted import isolate_config, running_host, write_client_files
 
 BASIC_USAGE = """
 from logtui import LogInterface
@@ -130,12 +130,8 @@ interface.get_containers()
 @pytest.fixture
 def configured(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     structlog.reset_defaults()  # as in a fresh interpreter, whatever other tests configured
-    monkeypatch.chdir(tmp_path)
-    for name in ("HETZNER_HOST", "HETZNER_USER", "HETZNER_SSH_KEY", "LOGTUI_SSH_KEY"):
-        monkeypatch.delenv(name, raising=False)
     with running_host() as host:
-        for name, value in write_client_files(host, tmp_path).items():
-            monkeypatch.setenv(name, value)
+        isolate_config(monkeypatch, tmp_path, write_client_files(host, tmp_path))
         yield tmp_path
 
 

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from scripted import config_free_env
 from sshd import SSHD, Sshd, sim_docker_script
 
 pytestmark = pytest.mark.e2e
@@ -65,7 +66,7 @@ def guard_audit(server: Sshd) -> list[dict]:
 
 
 def test_logtui_works_through_the_guard(guarded: Sshd) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("LOGTUI_", "HETZNER_"))}
+    env = config_free_env()
     env.update(guarded.settings_env())
     for args in (
         ["status", "--json"],

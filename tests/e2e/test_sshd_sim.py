@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from scripted import config_free_env, isolate_config
 from sshd import SSHD, Sshd, sim_docker_script
 
 from logtui import LogInterface, ProductionLogCollector, guard
@@ -85,7 +86,7 @@ def server_calls(server: Sshd) -> list[list[str]]:
 def run_cli(
     server: Sshd, *args: str, env_extra: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("LOGTUI_", "HETZNER_"))}
+    env = config_free_env()
     env.update(server.settings_env())
     env.update(env_extra or {})
     return subprocess.run(
@@ -95,11 +96,7 @@ def run_cli(
 
 @pytest.fixture
 def configured(server: Sshd, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Sshd:
-    monkeypatch.chdir(tmp_path)
-    for name in ("HETZNER_HOST", "HETZNER_USER", "HETZNER_SSH_KEY", "LOGTUI_SSH_KEY"):
-        monkeypatch.delenv(name, raising=False)
-    for name, value in server.settings_env().items():
-        monkeypatch.setenv(name, value)
+    isolate_config(monkeypatch, tmp_path, server.settings_env())
     return server
 
 
