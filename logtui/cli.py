@@ -323,30 +323,7 @@ async def _save(remote: RemoteDocker, out: Output, hours: float, output: str | N
 
 
 async def _health(remote: RemoteDocker, out: Output) -> int:
-    from .export import now_iso
-
-    report: dict[str, Any] = {
-        "timestamp": now_iso(),
-        "host": remote.settings.label,
-        "ssh_connection": False,
-        "docker_available": False,
-        "container_count": 0,
-        "running_containers": 0,
-        "status": "unhealthy",
-        "error": None,
-    }
-    try:
-        await remote.connect()
-        report["ssh_connection"] = True
-        containers = await remote.list_containers()
-        report.update(
-            docker_available=True,
-            container_count=len(containers),
-            running_containers=sum(c.running for c in containers),
-            status="healthy",
-        )
-    except RuntimeError as exc:
-        report["error"] = str(exc)
+    report = await remote.health()
     if out.as_json:
         out.json(report)
     else:
@@ -403,16 +380,8 @@ def _run_command(args: argparse.Namespace) -> int:
         async with RemoteDocker(settings) as remote:
             return await handlers[args.command](remote)
 
-    async def main_health(settings: Settings) -> int:
-        remote = RemoteDocker(settings)
-        try:
-            return await _health(remote, out)
-        finally:
-            await remote.close()
-
     with _settings_or_demo(args) as settings:
-        runner = main_health if args.command == "health" else main
-        return asyncio.run(runner(settings))
+        return asyncio.run(main(settings))
 
 
 def _run_dashboard(args: argparse.Namespace) -> int:

@@ -17,7 +17,6 @@ from .config import Settings, load_settings
 from .loop_thread import LoopThread
 from .models import LogEntry
 from .remote import RemoteDocker, validate_hours
-from .transport import ConnectionFailed
 
 log = structlog.get_logger("logtui")
 T = TypeVar("T")
@@ -107,27 +106,7 @@ class ProductionLogCollector:
 
     def health_check(self) -> dict[str, Any]:
         """Can we reach the server and docker? Never raises for a server-side failure."""
-        from .export import now_iso
-
-        report: dict[str, Any] = {
-            "timestamp": now_iso(),
-            "host": self.settings.label,
-            "ssh_connection": False,
-            "docker_available": False,
-            "container_count": 0,
-            "running_containers": 0,
-            "status": "unhealthy",
-            "error": None,
-        }
-        try:
-            self._call(lambda r: r.connect())
-            report["ssh_connection"] = True
-            containers = self._call(lambda r: r.list_containers(all_containers=True))
-            report["docker_available"] = True
-            report["container_count"] = len(containers)
-            report["running_containers"] = sum(c.running for c in containers)
-            report["status"] = "healthy"
-        except (ConnectionFailed, RuntimeError, ValueError) as exc:
-            report["error"] = str(exc)
-            log.warning("health_check_failed", host=self.settings.label, error=str(exc))
+        report = self._call(lambda r: r.health())
+        if report["error"]:
+            log.warning("health_check_failed", host=self.settings.label, error=report["error"])
         return report

@@ -262,6 +262,34 @@ class RemoteDocker:
         )
         return mask_inspect(documents) if self.settings.mask_secrets else documents
 
+    async def health(self) -> dict[str, Any]:
+        """Can we reach the server and docker? A report; a failure is in it, never raised."""
+        from .export import now_iso
+
+        report: dict[str, Any] = {
+            "timestamp": now_iso(),
+            "host": self.settings.label,
+            "ssh_connection": False,
+            "docker_available": False,
+            "container_count": 0,
+            "running_containers": 0,
+            "status": "unhealthy",
+            "error": None,
+        }
+        try:
+            await self.connect()
+            report["ssh_connection"] = True
+            containers = await self.list_containers()
+            report.update(
+                docker_available=True,
+                container_count=len(containers),
+                running_containers=sum(c.running for c in containers),
+                status="healthy",
+            )
+        except (RuntimeError, ValueError) as exc:
+            report["error"] = str(exc)
+        return report
+
     async def stats(self, names: Sequence[str] = ()) -> list[ContainerStats]:
         result = await self._run(self._build(guard.docker_stats, list(names)))
         return self._parsed(parse_stats, result)
