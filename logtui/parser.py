@@ -269,11 +269,19 @@ _JAVA_EXC_RE = re.compile(r"(?:[a-z_$][\w$]*\.)+[A-Z][\w$]*(?:Exception|Error|Th
 _WARNING_UP = frozenset(("WARNING", "ERROR", "CRITICAL"))
 _PG_WINDOW = HEADER_CHARS + 20
 # First characters of lines that may continue an entry whatever the state: indentation,
-# `Traceback`, `The above exception`, `During handling`, `Caused by:`, `Exception Group`.
-_CONT_FIRST = frozenset(" \tTDCE")
+# `Traceback`, `The above exception`, `During handling`, `Caused by:`, `Exception Group`,
+# `goroutine N [...]:`.
+_CONT_FIRST = frozenset(" \tTDCEg")
+
+# A Go stack dump after a panic or a glog/klog fatal line: `goroutine 1 [running]:`, then
+# unindented calls (`main.main()`) each followed by an indented file line.
+_GO_HEADER_RE = re.compile(r"goroutine \d+ \[[^\]]*\]:$")
+_GO_FRAME_RE = re.compile(
+    r"[\w.$/*()\[\]{}-]+\(.*\)$|created by [\w.$/*()\[\]{}-]+(?: in goroutine \d+)?$"
+)
 
 # Traceback states of the pending entry.
-_NO_TB, _IN_TB, _TB_DONE, _TB_CHAIN = 0, 1, 2, 3
+_NO_TB, _IN_TB, _TB_DONE, _TB_CHAIN, _GO_STACK = 0, 1, 2, 3, 4
 
 
 def is_continuation(text: str) -> bool:
@@ -480,6 +488,16 @@ class EntryAssembler:
                 self._frames = s.startswith(("at ", 'File "', "... "))
             return True
         tb = self._tb
+        if tb == _GO_STACK:
+            return _GO_FRAME_RE.match(text) is not None or _GO_HEADER_RE.match(text) is not None
+        if (
+            text.startswith("goroutine ")
+            and level in _WARNING_UP
+            and _GO_HEADER_RE.match(text) is not None
+            and _close_in_time(opened, ts)
+        ):
+            self._tb, self._frames = _GO_STACK, True
+            return True
         if tb == _IN_TB:
             m = _EXC_LINE_RE.match(text)
             if m is not None and m.group(1).lower() not in _ALIASES:

@@ -597,3 +597,30 @@ def test_merge_of_three_lists_and_of_none() -> None:
     y = parse_stream("y", "stdout", docker("y0", start=1))
     z = parse_stream("z", "stdout", docker("z0", start=0))
     assert [e.message for e in merge_by_time(x, y, z)] == ["x0", "z0", "x1", "y0"]
+
+
+def test_go_panic_and_glog_fatal_stacks_are_one_entry() -> None:
+    panic = [
+        "panic: runtime error: index out of range [3] with length 3",
+        "",
+        "goroutine 7 [running]:",
+        "main.handler(0x0)",
+        "\t/app/main.go:12 +0x1d",
+        "created by main.main in goroutine 1",
+        "\t/app/main.go:30 +0x4f",
+    ]
+    fatal = [
+        "F1125 14:32:23.190024       1 sync.go:203] unrecoverable: checksum mismatch",
+        "goroutine 1 [running]:",
+        "main.(*Syncer).apply(0xc0001a2000, {0xc000214000, 0x3, 0x4})",
+        "\t/src/sync.go:203 +0x2a5",
+        "main.main()",
+        "\t/src/main.go:57 +0x1c5",
+    ]
+    after = "goroutine leak detector started"
+    entries = parse_stream("w", "stderr", docker(*panic, *fatal, after))
+    assert [(e.level, e.message) for e in entries] == [
+        ("CRITICAL", "\n".join(panic)),
+        ("CRITICAL", "\n".join(fatal)),
+        ("INFO", after),
+    ]
