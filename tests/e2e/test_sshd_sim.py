@@ -167,3 +167,31 @@ def test_wrong_host_key_is_refused(server: Sshd, tmp_path: Path) -> None:
     known.write_text("")
     unknown = run_cli(server, "status", env_extra={"LOGTUI_KNOWN_HOSTS": str(known)})
     assert unknown.returncode == 1 and "not trusted" in unknown.stderr
+
+
+def test_ssh_config_alias_and_default_known_hosts_are_used(server: Sshd, tmp_path: Path) -> None:
+    """Only LOGTUI_HOST=<alias>: HostName, Port, User, IdentityFile come from ~/.ssh/config."""
+    home = tmp_path / "home"
+    ssh_dir = home / ".ssh"
+    ssh_dir.mkdir(parents=True, mode=0o700)
+    env = server.settings_env()
+    (ssh_dir / "config").write_text(
+        "Host prod-logs\n"
+        "  HostName 127.0.0.1\n"
+        f"  Port {env['LOGTUI_PORT']}\n"
+        f"  User {env['LOGTUI_USER']}\n"
+        f"  IdentityFile {env['LOGTUI_SSH_KEY_FILE']}\n"
+    )
+    (ssh_dir / "known_hosts").write_text(Path(env["LOGTUI_KNOWN_HOSTS"]).read_text())
+    child_env = config_free_env()
+    child_env.update({"HOME": str(home), "LOGTUI_HOST": "prod-logs", "SSH_AUTH_SOCK": ""})
+    result = subprocess.run(
+        [sys.executable, "-m", "logtui", "status", "--json"],
+        env=child_env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    assert {c["name"] for c in json.loads(result.stdout)["containers"]} == {"web-app", "database"}
