@@ -168,3 +168,12 @@ def test_docker_daemon_down_is_a_runtime_error(host: SimulatedHost) -> None:
         assert interface.check_health() is False
         with pytest.raises(RuntimeError, match="Cannot connect to the Docker daemon"):
             interface.get_containers()
+
+
+def test_docker_socket_permission_denied_is_a_runtime_error(host: SimulatedHost) -> None:
+    host.docker.permission_denied = True
+    with (
+        LogInterface() as interface,
+        pytest.raises(RuntimeError, match="permission denied while trying to connect"),
+    ):
+        interface.get_recent_logs()
