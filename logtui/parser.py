@@ -384,6 +384,7 @@ class EntryAssembler:
         "_ts",
         "container",
         "stream",
+        "unstamped",
     )
 
     def __init__(self, container: str, stream: str) -> None:
@@ -402,6 +403,8 @@ class EntryAssembler:
         self._last_level: str | None = None
         self._last_tb = _NO_TB
         self._last_frames = False
+        self.unstamped: list[str] = []
+        """The last few lines that had no docker stamp: on stderr, docker's own messages."""
 
     @property
     def has_pending(self) -> bool:
@@ -415,11 +418,13 @@ class EntryAssembler:
         level_of = _level_of
         last_ts = self._last_ts
         raws, texts, p_ts, p_level = self._raw, self._texts, self._ts, self._level
+        unstamped = self.unstamped
         for line in lines:
             raw = line[:-1] if line[-1:] == "\r" else line
             m = ts_match(raw)
             if m is None:
                 ts, text = "", raw.rstrip()
+                unstamped.append(raw)
             else:
                 ts = last_ts = raw[: m.end(4)]
                 text = raw[m.end() :].rstrip()
@@ -449,6 +454,8 @@ class EntryAssembler:
                 p_level = self._resume_after_flush(text, p_level)
         self._raw, self._texts, self._ts, self._level = raws, texts, p_ts, p_level
         self._last_ts = last_ts
+        if len(unstamped) > 5:
+            del unstamped[:-5]
         return out
 
     def flush(self) -> list[LogEntry]:

@@ -19,14 +19,17 @@ from .audit import AuditLog
 from .config import Settings
 from .masking import mask_inspect, mask_text
 from .models import CommandResult, ContainerInfo, ContainerStats, LogEntry
-from .parser import EntryAssembler, parse_docker_output, split_docker_line
-from .transport import ConnectionFailed, HostKeyNotTrusted, SSHTransport
+from .parser import EntryAssembler, merge_by_time, split_docker_line
+from .transport import CommandTimeout, ConnectionFailed, HostKeyNotTrusted, SSHTransport
 
 MAX_HOURS = 24 * 366
 """Longest look-back window accepted, in hours."""
 
 FLUSH_AFTER_S = 0.25
 """A held-back multi-line entry is released after this long without a new line."""
+
+LOGS_CHUNK = 1 << 18
+"""Bytes read from a channel at once when fetching history: large reads, few calls."""
 
 StateCallback = Callable[[str, str], None]
 """on_state(state, detail): state is 'connected', 'reconnecting', 'ended' or 'failed'."""
@@ -109,19 +112,106 @@ def parse_stats(stdout: bytes) -> list[ContainerStats]:
 
 
 class _LineSplitter:
-    """Splits a byte stream into complete lines, carrying a partial last line over."""
+    """Splits a byte stream into complete lines, carrying a partial last line over.
+
+    Each chunk's complete lines are decoded at once ("\\n" never occurs inside a UTF-8
+    sequence, so this equals decoding line by line, at a fraction of the calls).
+    """
 
     def __init__(self) -> None:
         self._rest = b""
 
+    def feed_text(self, chunk: bytes) -> str | None:
+        """The chunk's complete lines as one text without the last "\\n"; None if none."""
+        if self._rest:
+            chunk = self._rest + chunk
+        cut = chunk.rfind(b"\n")
+        if cut == -1:
+            self._rest = chunk
+            return None
+        self._rest = chunk[cut + 1 :]
+        return _decode(chunk[:cut])
+
     def feed(self, chunk: bytes) -> list[str]:
-        parts = (self._rest + chunk).split(b"\n")
-        self._rest = parts.pop()
-        return [_decode(p) for p in parts]
+        text = self.feed_text(chunk)
+        return [] if text is None else text.split("\n")
 
     def flush(self) -> list[str]:
         rest, self._rest = self._rest, b""
         return [_decode(rest)] if rest else []
+
+
+MAX_HELD_KEY_LINES = 1000
+"""Lines of a private key block held back to be masked whole (see `_Masker`)."""
+
+
+class _Masker:
+    """Masks secrets in text that arrives chunk by chunk.
+
+    A private key block still open at the end of a chunk is held back until its END line
+    (or MAX_HELD_KEY_LINES lines) arrives, so its body is masked as a whole; other secrets
+    sit within a few lines and are masked where they are.
+    """
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self._held = ""
+
+    def feed(self, text: str | None) -> str | None:
+        """Masked text of the complete lines that can be released now (None: none)."""
+        if not self.enabled:
+            return text
+        if self._held:
+            text = self._held if text is None else self._held + "\n" + text
+            self._held = ""
+        if text is None:
+            return None
+        begin = text.rfind("-----BEGIN ")
+        if begin != -1 and "-----END " not in text[begin:] and "PRIVATE KEY-----" in text[begin : begin + 80]:
+            start = text.rfind("\n", 0, begin) + 1
+            if text.count("\n", start) < MAX_HELD_KEY_LINES:
+                self._held = text[start:]
+                if start == 0:
+                    return None
+                text = text[: start - 1]
+        return mask_text(text)
+
+    def flush(self) -> str | None:
+        held, self._held = self._held, ""
+        return mask_text(held) if held else None
+
+
+class _StreamReader:
+    """One output stream of one `docker logs`: bytes in, entries out (split, decoded,
+    masked, grouped)."""
+
+    __slots__ = ("assembler", "masker", "splitter")
+
+    def __init__(self, name: str, stream: str, mask: bool) -> None:
+        self.splitter = _LineSplitter()
+        self.masker = _Masker(mask)
+        self.assembler = EntryAssembler(name, stream)
+
+    @property
+    def errors(self) -> list[str]:
+        """The last lines without a docker stamp: on stderr, docker's own messages."""
+        return self.assembler.unstamped[-5:]
+
+    def _entries(self, text: str | None) -> list[LogEntry]:
+        return [] if text is None else self.assembler.feed(text.split("\n"))
+
+    def feed(self, chunk: bytes) -> list[LogEntry]:
+        return self._entries(self.masker.feed(self.splitter.feed_text(chunk)))
+
+    def quiet(self) -> list[LogEntry]:
+        """The stream went quiet: release held lines and the pending entry."""
+        return self._entries(self.masker.flush()) + self.assembler.flush()
+
+    def close(self) -> list[LogEntry]:
+        """End of stream: everything still held, including a last line without "\\n"."""
+        rest = self.splitter.flush()
+        entries = self._entries(self.masker.feed(rest[0] if rest else None))
+        return entries + self._entries(self.masker.flush()) + self.assembler.flush()
 
 
 class _ResumePoint:
@@ -231,15 +321,36 @@ class RemoteDocker:
         until: str | None = None,
         tail: int | str | None = None,
     ) -> list[LogEntry]:
-        """A container's logs, both streams, multi-line entries grouped, in time order."""
-        command = self._build(guard.docker_logs, name, since=since, until=until, tail=tail)
-        result = await self._run(command)
-        stdout, stderr = self._masked(_decode(result.stdout)), self._masked(_decode(result.stderr))
-        return parse_docker_output(name, stdout, stderr)
+        """A container's logs, both streams, multi-line entries grouped, in time order.
 
-    def _masked(self, text: str) -> str:
-        """Secrets masked in raw docker output, before parsing, when the settings ask for it."""
-        return mask_text(text) if self.settings.mask_secrets else text
+        Output is parsed chunk by chunk as it arrives (never held whole as bytes and text),
+        which overlaps parsing with the server's sending.
+        """
+        command = self._build(guard.docker_logs, name, since=since, until=until, tail=tail)
+        readers = {s: _StreamReader(name, s, self.settings.mask_secrets) for s in ("stdout", "stderr")}
+        parsed: dict[str, list[LogEntry]] = {"stdout": [], "stderr": []}
+        status = 0
+        timeout = self.settings.command_timeout
+        async with self._parallel:
+            try:
+                async with asyncio.timeout(timeout):
+                    async for kind, data in self.transport.stream(command, chunk_size=LOGS_CHUNK):
+                        if kind == "exit":
+                            status = int(data or b"0")
+                        else:
+                            parsed[kind] += readers[kind].feed(data)
+            except TimeoutError:
+                raise CommandTimeout(
+                    f"`{command.line}` did not finish within {timeout:g}s on {self.settings.label}; "
+                    "it was cancelled"
+                ) from None
+        for kind, reader in readers.items():
+            parsed[kind] += reader.close()
+        if status != 0:
+            lines = [ln for ln in readers["stderr"].errors if ln.strip()]
+            message = " ".join(lines[-3:]).strip() or f"exit status {status}"
+            raise RuntimeError(f"docker on {self.settings.label}: {message}")
+        return merge_by_time(parsed["stdout"], parsed["stderr"])
 
     async def logs_for_hours(self, name: str, hours: float) -> list[LogEntry]:
         return await self.logs(name, since=since_for_hours(hours))
@@ -358,9 +469,7 @@ class RemoteDocker:
         self, command: guard.GuardedCommand, name: str, notify: StateCallback
     ) -> AsyncIterator[list[LogEntry]]:
         """One `docker logs --follow` channel, parsed as it comes; held entries flushed when quiet."""
-        splitters = {"stdout": _LineSplitter(), "stderr": _LineSplitter()}
-        assemblers = {s: EntryAssembler(name, s) for s in splitters}
-        error_lines: list[str] = []
+        readers = {s: _StreamReader(name, s, self.settings.mask_secrets) for s in ("stdout", "stderr")}
         queue: asyncio.Queue[tuple[str, bytes] | BaseException | None] = asyncio.Queue(maxsize=32)
 
         async def pump() -> None:
@@ -380,7 +489,7 @@ class RemoteDocker:
                 try:
                     item = await asyncio.wait_for(queue.get(), FLUSH_AFTER_S)
                 except TimeoutError:
-                    held = [e for a in assemblers.values() for e in a.flush()]
+                    held = [e for r in readers.values() for e in r.quiet()]
                     if held:
                         yield held
                     continue
@@ -392,23 +501,14 @@ class RemoteDocker:
                 if kind == "exit":
                     status = int(data or b"0")
                     continue
-                lines = splitters[kind].feed(data)
-                if self.settings.mask_secrets and lines:
-                    lines = mask_text("\n".join(lines)).split("\n")
-                if kind == "stderr":
-                    error_lines.extend(ln for ln in lines if not split_docker_line(ln)[0])
-                    del error_lines[:-5]
-                entries = assemblers[kind].feed(lines)
+                entries = readers[kind].feed(data)
                 if entries:
                     yield entries
-            tail_entries = []
-            for kind, splitter in splitters.items():
-                tail_entries += assemblers[kind].feed(splitter.flush())
-                tail_entries += assemblers[kind].flush()
+            tail_entries = [e for r in readers.values() for e in r.close()]
             if tail_entries:
                 yield tail_entries
             if status != 0:
-                message = " ".join(error_lines).strip() or f"exit status {status}"
+                message = " ".join(readers["stderr"].errors).strip() or f"exit status {status}"
                 raise RuntimeError(f"docker on {self.settings.label}: {message}")
         finally:
             task.cancel()

@@ -113,3 +113,26 @@ def test_long_lines_with_every_trigger_word_do_not_backtrack() -> None:
     for filler in ("x", "a:", "a=", "a@", "A", "/"):
         text = triggers + filler * 1_000_000
         assert mask_text(text).endswith(filler * 1000)
+
+
+def test_private_key_split_across_chunks_is_masked_whole() -> None:
+    """Output arrives in chunks: a key block cut by a chunk boundary is held, then masked whole."""
+    from logtui.remote import _Masker
+
+    masker = _Masker(True)
+    first = masker.feed("hello\n-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA")
+    second = masker.feed("AAAAbm9uZQ==\n-----END OPENSSH PRIVATE KEY-----\nbye password=hunter2")
+    assert first == "hello"
+    assert second == (
+        "-----BEGIN OPENSSH PRIVATE KEY-----\n***\n***\n-----END OPENSSH PRIVATE KEY-----\nbye password=***"
+    )
+    assert masker.flush() is None
+    open_block = _Masker(True)
+    assert open_block.feed("-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA") is None
+    assert open_block.flush() == "-----BEGIN RSA PRIVATE KEY-----\n***"
+
+
+def test_secret_split_over_lines_is_masked() -> None:
+    """A key word, its `:` and its value on separate lines are still one secret."""
+    assert mask_text("token\n\n:\npostgres-pw") == "token\n\n:\n***"
+    assert mask_text("Authorization:\n Bearer\n abcdefgh123") == "Authorization:\n Bearer\n ***"

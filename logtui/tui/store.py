@@ -173,12 +173,49 @@ class Filter:
     min_level: str = "DEBUG"
     pattern: re.Pattern[str] | None = None
 
+    @property
+    def passes_all(self) -> bool:
+        """True when every entry matches (nothing to test per entry)."""
+        return self.container is None and self.min_level == "DEBUG" and self.pattern is None
+
+    def select(self, entries: Iterable[LogEntry]) -> list[LogEntry]:
+        """The entries that match, in their order (`matches` over a batch, test by test)."""
+        chosen = list(entries)
+        if self.container is not None:
+            chosen = [e for e in chosen if e.container_name == self.container]
+        min_rank = LEVEL_RANK[self.min_level]
+        if min_rank:
+            rank = LEVEL_RANK.get
+            chosen = [e for e in chosen if rank(e.level, 1) >= min_rank]
+        if self.pattern is not None:
+            search = self.pattern.search
+            chosen = [e for e in chosen if search(e.message) is not None]
+        return chosen
+
     def matches(self, entry: LogEntry) -> bool:
         if self.container is not None and entry.container_name != self.container:
             return False
         if LEVEL_RANK.get(entry.level, 1) < LEVEL_RANK[self.min_level]:
             return False
         return self.pattern is None or self.pattern.search(entry.message) is not None
+
+
+def _expand(entries: Iterable[LogEntry]) -> tuple[list[LogEntry], int]:
+    """Display rows of entries (an entry of k lines k times) and the longest line's length."""
+    rows: list[LogEntry] = []
+    append = rows.append
+    longest = 0
+    for entry in entries:
+        message = entry.message
+        if "\n" in message:
+            lines = message.split("\n")
+            rows.extend([entry] * len(lines))
+            longest = max(longest, *map(len, lines))
+        else:
+            append(entry)
+            if len(message) > longest:
+                longest = len(message)
+    return rows, longest
 
 
 class FilteredView:
@@ -198,39 +235,20 @@ class FilteredView:
         if filter is not None:
             self.filter = filter
         names = None if self.filter.container is None else [self.filter.container]
-        rows: list[LogEntry] = []
-        matches = self.filter.matches
-        width = 0
-        for entry in store.entries(names):
-            if matches(entry):
-                count = line_count(entry)
-                if count == 1:
-                    rows.append(entry)
-                    width = max(width, min(len(entry.message), MAX_WIDTH))
-                else:
-                    rows.extend([entry] * count)
-                    width = max(width, *(min(len(x), MAX_WIDTH) for x in entry.message.split("\n")))
-        self.rows = rows
-        self.width = width
+        entries = store.entries(names)
+        if not self.filter.passes_all:
+            entries = self.filter.select(entries)
+        self.rows, longest = _expand(entries)
+        self.width = min(longest, MAX_WIDTH)
 
     def add(self, entries: Iterable[LogEntry]) -> int:
         """Add new entries that pass the filter; return how many rows were added."""
-        matches = self.filter.matches
-        fresh = [e for e in entries if matches(e)]
+        fresh = self.filter.select(entries)
         if not fresh:
             return 0
         fresh.sort(key=_timestamp)  # stable: a container's own order is kept
-        new_rows: list[LogEntry] = []
-        width = self.width
-        for entry in fresh:
-            if "\n" in entry.message:
-                lines = entry.message.split("\n")
-                new_rows.extend([entry] * len(lines))
-                width = max(width, *(min(len(x), MAX_WIDTH) for x in lines))
-            else:
-                new_rows.append(entry)
-                width = max(width, min(len(entry.message), MAX_WIDTH))
-        self.width = width
+        new_rows, longest = _expand(fresh)
+        self.width = max(self.width, min(longest, MAX_WIDTH))
         rows = self.rows
         if not rows or fresh[0].timestamp >= rows[-1].timestamp:
             rows.extend(new_rows)  # the usual case: everything new is newest

@@ -1,0 +1,103 @@
+"""Ingest: one container's 1M-line history over real SSH, parsed, levelled and stored.
+
+Baseline, same run, same server, same bytes: OpenSSH's own client running the same
+`docker logs` command into /dev/null. Correctness: the entries are compared one by one
+(raw text, level, order) with the reference parser run on the generated files, and the
+raw lines are counted against the generator.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from ._data import NAME, BulkData, bulk_data, docker_script
+from ._sshd import Sshd
+
+
+async def _logtui_ingest(settings: Any, lines: int) -> tuple[float, Any]:
+    """Fetch, parse, store and index for display, as the dashboard does; returns (s, store)."""
+    from logtui.remote import RemoteDocker
+    from logtui.tui.store import FilteredView, LogStore
+
+    started = time.perf_counter()
+    async with RemoteDocker(settings) as remote:
+        entries = await remote.logs(NAME)
+    store = LogStore(max_lines_per_container=lines)
+    store.add(NAME, entries)
+    view = FilteredView()
+    view.add(entries)
+    return time.perf_counter() - started, (store, view, entries)
+
+
+def _ssh_cat(sshd: Sshd, command: str) -> float:
+    started = time.perf_counter()
+    subprocess.run(sshd.ssh_argv(command), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+    return time.perf_counter() - started
+
+
+def check(data: BulkData, entries: list[Any], mask: bool = True) -> str | None:
+    """None if every line arrived once, in order, with the reference parser's level."""
+    from logtui.masking import mask_text
+    from logtui.parser import parse_docker_output
+
+    def text(path: Path) -> str:
+        raw = path.read_bytes().decode("utf-8", errors="backslashreplace")
+        return mask_text(raw) if mask else raw
+
+    expected = parse_docker_output(NAME, text(data.stdout), text(data.stderr))
+    raw_lines = sum(e.raw_line.count("\n") + 1 for e in entries)
+    if raw_lines != data.lines:
+        return f"{raw_lines} raw lines arrived, the generator wrote {data.lines}"
+    if len(entries) != len(expected):
+        return f"{len(entries)} entries, the reference parser makes {len(expected)}"
+    for i, (got, want) in enumerate(zip(entries, expected, strict=True)):
+        if (got.raw_line, got.level, got.stream, got.timestamp) != (
+            want.raw_line, want.level, want.stream, want.timestamp
+        ):  # fmt: skip
+            return f"entry {i} differs: got {got!r}, want {want!r}"
+    return None
+
+
+def run(lines: int = 1_000_000, repeat: int = 2, verify: bool = True) -> dict[str, Any]:
+    data = bulk_data(lines)
+    with (
+        tempfile.TemporaryDirectory(prefix="logtui-bench-") as tmp,
+        Sshd(Path(tmp), docker_script(data)) as sshd,
+    ):
+        from logtui import guard
+
+        command = guard.docker_logs(NAME).line
+        ssh_times, ours = [], []
+        result: Any = None
+        for _ in range(repeat):
+            ssh_times.append(_ssh_cat(sshd, command))
+            seconds, result = asyncio.run(_logtui_ingest(sshd.settings(), lines))
+            ours.append(seconds)
+            if _ < repeat - 1:
+                result = None
+        _store, view, entries = result
+        problem = check(data, entries) if verify else "not checked"
+    best, base = min(ours), min(ssh_times)
+    return {
+        "ingest_lines_per_s": round(lines / best),
+        "ingest_seconds": round(best, 3),
+        "ingest_ssh_cat_seconds": round(base, 3),
+        "ingest_ratio_vs_ssh_cat": round(best / base, 2),
+        "ingest_bytes": data.size,
+        "ingest_entries": len(entries),
+        "ingest_view_rows": len(view),
+        "ingest_correct": problem is None,
+        "ingest_problem": problem,
+    }
+
+
+if __name__ == "__main__":
+    import json
+    import sys
+
+    print(json.dumps(run(int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000, repeat=1)))

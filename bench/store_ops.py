@@ -1,0 +1,91 @@
+"""Store: memory per stored entry, and filter / search / summary over 1M entries.
+
+Runs in a fresh interpreter (`python -m bench.store_ops LINES`) so RSS growth is the
+store's alone. The generated history is read in 1 MiB chunks through the follow path's
+reader (split, decode, mask, group), so the input text is never held whole.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import os
+import subprocess
+import sys
+import time
+from typing import Any
+
+from ._data import NAME, REPO, bulk_data
+
+
+def _rss() -> int:
+    with open("/proc/self/statm") as handle:
+        return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def _timed_ms(fn: Any) -> float:
+    started = time.perf_counter()
+    fn()
+    return (time.perf_counter() - started) * 1000
+
+
+def measure(lines: int) -> dict[str, Any]:
+    from logtui.analysis import error_summary
+    from logtui.remote import _StreamReader
+    from logtui.tui.digest import DigestBuilder
+    from logtui.tui.store import Filter, FilteredView, LogStore, compile_search
+
+    data = bulk_data(lines)
+    gc.collect()
+    before = _rss()
+    store = LogStore(max_lines_per_container=lines)
+    for stream, path in (("stdout", data.stdout), ("stderr", data.stderr)):
+        reader = _StreamReader(NAME, stream, mask=True)
+        with path.open("rb") as handle:
+            while chunk := handle.read(1 << 18):
+                store.add(NAME, reader.feed(chunk))
+        store.add(NAME, reader.close())
+    del reader, chunk
+    gc.collect()
+    grown = _rss() - before
+    entries = store.size
+
+    view = FilteredView()
+    view.rebuild(store)  # the pane shows everything first
+    switches = {
+        level: _timed_ms(lambda lv=level: view.rebuild(store, Filter(None, lv, None)))
+        for level in ("ERROR", "WARNING", "DEBUG")
+    }
+    pattern, _ = compile_search("timeout|refused")
+    search_ms = _timed_ms(lambda: view.rebuild(store, Filter(None, "DEBUG", pattern)))
+    matches = len(view)
+    buffers = {n: list(b) for n, b in store.buffers.items()}
+    summary_ms = _timed_ms(lambda: error_summary(buffers, 1.0))
+    errors = {n: list(e) for n, e in store.errors.items()}
+    digest_ms = _timed_ms(lambda: DigestBuilder().build(errors, "", 1.0))
+    return {
+        "bytes_per_entry": round(grown / entries),
+        "bytes_per_line": round(grown / lines),
+        "store_entries": entries,
+        "store_rss_growth_mb": round(grown / 2**20),
+        "filter_1m_ms": round(max(switches.values()), 1),
+        "filter_1m_by_level_ms": {k: round(v, 1) for k, v in switches.items()},
+        "search_1m_ms": round(search_ms, 1),
+        "search_1m_rows": matches,
+        "summary_1m_ms": round(summary_ms, 1),
+        "digest_1m_ms": round(digest_ms, 1),
+    }
+
+
+def run(lines: int = 1_000_000) -> dict[str, Any]:
+    """`measure` in a fresh interpreter, so the RSS figure is not polluted."""
+    env = {**os.environ, "PYTHONPATH": f"{REPO}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
+    out = subprocess.run(
+        [sys.executable, "-m", "bench.store_ops", str(lines)],
+        capture_output=True, text=True, check=True, cwd=REPO, env=env,
+    )  # fmt: skip
+    return json.loads(out.stdout)
+
+
+if __name__ == "__main__":
+    print(json.dumps(measure(int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000)))
