@@ -214,7 +214,7 @@ class _StreamReader:
         return entries + self._entries(self.masker.flush()) + self.assembler.flush()
 
 
-class _ResumePoint:
+class ResumePoint:
     """Where a follow stream resumes after a reconnect, without gap or duplicate.
 
     Docker's `--since` is inclusive, so the lines at the last timestamp seen come back;
@@ -223,9 +223,12 @@ class _ResumePoint:
     its own mark and the replay starts at the older of the two.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, delivered: Iterable[LogEntry] = ()) -> None:
+        """`delivered`: entries already held, in arrival order (a restarted stream's past)."""
         self._last: dict[str, str] = {}
         self._at_last: dict[str, dict[str, int]] = {}
+        for entry in delivered:
+            self.seen(entry)
 
     @property
     def timestamp(self) -> str:
@@ -431,7 +434,7 @@ class RemoteDocker:
         log stream ends; a docker error raises RuntimeError.
         """
         delays = list(backoff)
-        resume = _ResumePoint()
+        resume = ResumePoint()
         attempt = 0
         notify = on_state or (lambda state, detail: None)
         while True:

@@ -144,3 +144,29 @@ async def test_trust_on_first_use_never_accepts_a_changed_key(
     with pytest.raises(HostKeyNotTrusted, match="HOST KEY CHANGED"):
         await SSHTransport(settings).connect()
     assert len(known.read_text().splitlines()) == 1
+
+
+def test_resume_point_keeps_one_mark_per_stream() -> None:
+    """stderr ran ahead of stdout: the replay starts at stdout's mark and skips what is held."""
+    from logtui.models import LogEntry
+    from logtui.remote import ResumePoint
+
+    def entry(ts: str, stream: str, text: str) -> LogEntry:
+        return LogEntry("app", ts, "INFO", text, f"{ts} {text}", stream, ts)
+
+    held = [
+        entry("T3", "stdout", "a"),
+        entry("T5", "stderr", "b"),
+        entry("T5", "stderr", "b"),
+        entry("T4", "stdout", "c"),
+    ]
+    resume = ResumePoint(held)
+    assert resume.timestamp == "T4"
+    fresh = resume.make_filter()
+    replay = [entry("T4", "stdout", "c"), entry("T5", "stderr", "b"), entry("T5", "stderr", "b"),
+              entry("T5", "stderr", "b"), entry("T5", "stdout", "d"), entry("T6", "stderr", "e")]  # fmt: skip
+    assert [(e.stream, e.message) for e in replay if fresh(e)] == [
+        ("stderr", "b"),  # a third identical line at T5 is new
+        ("stdout", "d"),
+        ("stderr", "e"),
+    ]

@@ -27,7 +27,7 @@ from textual.widgets import DataTable, Footer, Input, Static
 
 from ..config import Settings
 from ..models import ContainerInfo, ContainerStats, LogEntry
-from ..remote import RemoteDocker, since_for_hours
+from ..remote import RemoteDocker, ResumePoint, since_for_hours
 from ..transport import HostKeyNotTrusted
 from ._containers import ALL, ContainerList, ContainerRow
 from ._errors import ErrorPane
@@ -278,22 +278,15 @@ class LogtuiApp(App[int]):
     def _resume_point(self, name: str) -> tuple[str, Callable[[LogEntry], bool] | None]:
         """Where a container's (re)started stream begins, and a filter against repeats.
 
-        A container that stopped and started again keeps its lines: the new stream starts
-        at the newest Docker stamp already held, skipping lines already held at that stamp.
+        A container that stopped and started again keeps its lines: the new stream starts at
+        each stream's newest Docker stamp already held (the older of stdout's and stderr's),
+        skipping what is held, exactly as a reconnect does (`ResumePoint`).
         """
         buffer = self.store.buffers.get(name)
-        window = since_for_hours(self.window_hours)
-        if not buffer or not buffer[-1].docker_timestamp:
-            return window, None
-        last = buffer[-1].docker_timestamp
-        held = {e.raw_line for e in buffer if e.docker_timestamp == last}
-
-        def fresh(entry: LogEntry) -> bool:
-            if entry.docker_timestamp < last:
-                return False
-            return not (entry.docker_timestamp == last and entry.raw_line in held)
-
-        return last, fresh
+        resume = ResumePoint(buffer or ())
+        if not resume.timestamp:
+            return since_for_hours(self.window_hours), None
+        return resume.timestamp, resume.make_filter()
 
     def _tick(self) -> None:
         """Hand what the followers received to the store and the log pane, in one go."""
