@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from .models import ERROR_LEVELS, LEVEL_RANK, LogEntry
@@ -21,6 +22,7 @@ __all__ = [
     "errors_only",
     "group_errors",
     "headline",
+    "headline_template",
     "message_template",
 ]
 
@@ -34,9 +36,12 @@ def errors_only(entries: Iterable[LogEntry]) -> list[LogEntry]:
 
 # Applied in order: quoted text first (numbers inside it must not become <n>), then the
 # shapes that contain digits (timestamps, UUIDs, IPs, hex ids, durations), numbers last.
-_TEMPLATE_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r'"(?:[^"\\]|\\.)*"'), '"<s>"'),
-    (re.compile(r"(?<![\w'])'[^'\n]*'(?![\w'])"), "'<s>'"),
+# Each rule has a gate: characters one of which every match contains ("": none besides the
+# digit that every rule after the quoted-text ones needs). A rule whose gate is absent from
+# the line as it is at that step cannot match, so it is skipped (output is unchanged).
+_TEMPLATE_RULES: tuple[tuple[re.Pattern[str], str, str], ...] = (
+    (re.compile(r'"(?:[^"\\]|\\.)*"'), '"<s>"', '"'),
+    (re.compile(r"(?<![\w'])'[^'\n]*'(?![\w'])"), "'<s>'", "'"),
     (
         re.compile(
             r"\b\d{4}[-/]\d\d[-/]\d\d(?:[T ]\d\d:\d\d(?::\d\d(?:[.,]\d+)?)?"
@@ -44,24 +49,31 @@ _TEMPLATE_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
             re.ASCII,
         ),
         "<ts>",
+        "-/",
     ),
     (
         re.compile(r"\b[A-Z][a-z]{2} [A-Z][a-z]{2} +\d{1,2} \d\d:\d\d:\d\d(?:\.\d+)? \d{4}\b", re.ASCII),
         "<ts>",
+        ":",
     ),
-    (re.compile(r"\b\d\d/[A-Z][a-z]{2}/\d{4}:\d\d:\d\d:\d\d(?: [+-]\d{4})?", re.ASCII), "<ts>"),
-    (re.compile(r"\b([IWEF])\d{4}(?= \d\d:\d\d:\d\d)", re.ASCII), r"\1<ts>"),  # glog's date
-    (re.compile(r"\b\d\d:\d\d:\d\d(?:[.,]\d+)?\b", re.ASCII), "<ts>"),
+    (re.compile(r"\b\d\d/[A-Z][a-z]{2}/\d{4}:\d\d:\d\d:\d\d(?: [+-]\d{4})?", re.ASCII), "<ts>", "/"),
+    (re.compile(r"\b([IWEF])\d{4}(?= \d\d:\d\d:\d\d)", re.ASCII), r"\1<ts>", ":"),  # glog's date
+    (re.compile(r"\b\d\d:\d\d:\d\d(?:[.,]\d+)?\b", re.ASCII), "<ts>", ":"),
     (
         re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b", re.I | re.ASCII),
         "<id>",
+        "-",
     ),
-    (re.compile(r"\b(?:\d{1,3}\.){3}\d{1,3}(?::\d{1,5})?\b", re.ASCII), "<ip>"),
-    (re.compile(r"\b0x[0-9a-f]+\b", re.I | re.ASCII), "<id>"),
-    (re.compile(r"\b(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{8,}\b", re.I | re.ASCII), "<id>"),
-    (re.compile(r"(?<![\w.])(?:\d+(?:\.\d+)?(?:ns|us|µs|ms|h|m|s))+\b"), "<dur>"),
-    (re.compile(r"(?<![A-Za-z0-9])\d+(?:[.,]\d+)*", re.ASCII), "<n>"),
+    (re.compile(r"\b(?:\d{1,3}\.){3}\d{1,3}(?::\d{1,5})?\b", re.ASCII), "<ip>", "."),
+    (re.compile(r"\b0x[0-9a-f]+\b", re.I | re.ASCII), "<id>", "xX"),
+    (re.compile(r"\b(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{8,}\b", re.I | re.ASCII), "<id>", ""),
+    (re.compile(r"(?<![\w.])(?:\d+(?:\.\d+)?(?:ns|us|µs|ms|h|m|s))+\b"), "<dur>", ""),
+    (re.compile(r"(?<![A-Za-z0-9])\d+(?:[.,]\d+)*", re.ASCII), "<n>", ""),
 )
+_QUOTE_RULES = _TEMPLATE_RULES[:2]
+_DIGIT_RULES = _TEMPLATE_RULES[2:]
+_DIGIT_RE = re.compile(r"\d")
+"""Every rule after the quoted-text ones matches a digit (Unicode \\d covers the ASCII ones)."""
 
 
 def message_template(message: str) -> str:
@@ -71,9 +83,22 @@ def message_template(message: str) -> str:
     timestamps <ts>, durations (`150ms`, `1.5s`, `2m30s`) <dur>.
     """
     line = message.split("\n", 1)[0].strip()
-    for pattern, replacement in _TEMPLATE_RULES:
-        line = pattern.sub(replacement, line)
+    for pattern, replacement, gate in _QUOTE_RULES:
+        if gate in line:
+            line = pattern.sub(replacement, line)
+    if _DIGIT_RE.search(line) is None:
+        return line
+    for pattern, replacement, gate in _DIGIT_RULES:
+        if not gate or any(c in line for c in gate):
+            line = pattern.sub(replacement, line)
     return line
+
+
+@lru_cache(maxsize=8192)
+def headline_template(message: str) -> str:
+    """`message_template(headline(message))`, memoised: a summary counts repeats by it, and
+    repeated errors repeat their messages, so most calls are one dictionary look-up."""
+    return message_template(headline(message))
 
 
 _MSG_KEYS = ("msg", "message", "error", "err", "event")
@@ -157,7 +182,7 @@ def group_errors(entries: Iterable[LogEntry]) -> list[ErrorGroup]:
     for entry in entries:
         if entry.level not in ERROR_LEVELS:
             continue
-        template = message_template(headline(entry.message))
+        template = headline_template(entry.message)
         acc = groups.get(template)
         if acc is None:
             acc = groups[template] = _Acc(level=entry.level, first_seen=entry.timestamp)

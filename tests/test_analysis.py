@@ -6,8 +6,19 @@ import json
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from logtui.analysis import ErrorGroup, error_summary, errors_only, group_errors, headline, message_template
+from logtui.analysis import (
+    _TEMPLATE_RULES,
+    ErrorGroup,
+    error_summary,
+    errors_only,
+    group_errors,
+    headline,
+    headline_template,
+    message_template,
+)
 from logtui.models import LogEntry
 from logtui.parser import parse_docker_output
 
@@ -68,6 +79,27 @@ def test_errors_only_keeps_error_and_critical_in_order() -> None:
 )
 def test_message_template(message: str, template: str) -> None:
     assert message_template(message) == template
+
+
+def every_rule_template(message: str) -> str:
+    """`message_template` without its gates: every rule applied, in order."""
+    line = message.split("\n", 1)[0].strip()
+    for pattern, replacement, _ in _TEMPLATE_RULES:
+        line = pattern.sub(replacement, line)
+    return line
+
+
+_PIECES = st.sampled_from(
+    ['"', "'", "-", "/", ":", ".", ",", "x", "X", " ", "\n", "0", "7", "12", "2025", "٣", "ab", "f3", "Aug",
+     "ms", "s", "µs", "UTC", "Z", "+02:00", "T", "I0816", "0x1f", "deadbeef12", "e", "_", "[", "]"]
+)  # fmt: skip
+
+
+@given(st.lists(_PIECES, max_size=30).map("".join))
+def test_gated_template_equals_every_rule_applied(message: str) -> None:
+    """Skipping rules whose characters are absent never changes a template."""
+    assert message_template(message) == every_rule_template(message)
+    assert headline_template(message) == message_template(headline(message))
 
 
 def test_templates_of_repeats_are_equal_and_of_different_errors_differ() -> None:

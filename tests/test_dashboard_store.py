@@ -22,7 +22,7 @@ from logtui.tui.digest import (
     template_pattern,
 )
 from logtui.tui.render import entry_row, short_memory, short_status, sparkline
-from logtui.tui.store import Filter, FilteredView, LogStore, compile_search
+from logtui.tui.store import Filter, FilteredView, LogStore, SearchText, compile_search, search_needles
 
 
 def entry(name: str, second: float, level: str = "INFO", message: str = "hello") -> LogEntry:
@@ -137,6 +137,81 @@ def test_incremental_add_matches_a_rebuild(seed: int) -> None:
     fresh.rebuild(store)
     assert [e.timestamp for e in view.rows] == [e.timestamp for e in fresh.rows]
     assert [id(e) for e in view.rows] == [id(e) for e in fresh.rows]
+
+
+def reference_rows(store: LogStore, filter: Filter) -> tuple[list[int], int]:
+    """The view's rows computed the plain way: merge every buffer, test every entry."""
+    chosen = [n for n in store.buffers if filter.container in (None, n)]
+    merged = sorted((e for n in chosen for e in store.buffers[n]), key=lambda e: e.timestamp)
+    kept = [e for e in merged if filter.matches(e)]
+    rows = [id(e) for e in kept for _ in e.message.split("\n")]
+    width = max((len(line) for e in kept for line in e.message.split("\n")), default=0)
+    return rows, width
+
+
+_WORDS = ["timeout", "Timeout", "REFUSED", "refused", "ok", "a|b", "x.y", "stop", "id", "ünï", "\u212a9", "k"]
+_TRAPS = ["ſtop", "İd", "ıd"]  # match "stop" / "id" case-insensitively, unlike their lower case
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_rebuild_matches_testing_every_entry(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Kept merges, level masks and the search text give exactly the rows (and width) of
+    testing every entry, as entries arrive (in and out of order, with equal stamps) and
+    leave, for levels, containers, literal searches (case, Unicode case traps) and regexes."""
+    rng = random.Random(seed)
+    monkeypatch.setattr(SearchText, "BLOCK", [3, 7, 8192][seed % 3])  # text blocks come and go
+    words = _WORDS + _TRAPS if seed >= 6 else _WORDS
+    store = LogStore(max_lines_per_container=rng.choice([30, 200]))
+    searched_fast = 0
+    view = FilteredView()
+    clocks = {"a": 0.0, "b": 0.0, "c": 0.0}
+    patterns = ["timeout", "TIMEOUT|refused", "stop", "ID", "a\\|b", "x.y", "ok$", "^ok", "ünï", "k9"]
+    patterns += ["[tT]ime", "\nti", "\nOK", "okstop", "idtime"]
+    levels = ["DEBUG", "INFO", "ERROR", "ODD"]
+    for _ in range(60):
+        name = rng.choice("abc")
+        batch = []
+        for _ in range(rng.randint(1, 12)):
+            clocks[name] += rng.choice([0.0, 0.5, 1.0]) if rng.random() < 0.9 else -3.0
+            w = rng.choices(words, k=rng.randint(1, 4))
+            text = "\n".join(" ".join(w[i : i + 2]) for i in range(0, len(w), 2))
+            batch.append(entry(name, max(clocks[name], 0.0), rng.choice(levels), text))
+        store.add(name, batch)
+        for _ in range(2):
+            pattern = compile_search(rng.choice(patterns))[0] if rng.random() < 0.6 else None
+            chosen = Filter(rng.choice([None, None, "a", "b"]), rng.choice(levels[:3]), pattern)
+            view.rebuild(store, chosen)
+            rows, width = reference_rows(store, chosen)
+            assert [id(e) for e in view.rows] == rows
+            assert view.width == width
+            assert store.entries() == sorted(store.entries(), key=lambda e: e.timestamp)
+            searched_fast += pattern is not None and search_needles(pattern) is not None
+    assert searched_fast > 5
+
+
+def test_kept_merge_orders_equal_stamps_as_a_fresh_merge() -> None:
+    """Equal timestamps keep container order (a before b), also when a's entry arrives later."""
+    store = LogStore()
+    view = FilteredView()
+    store.add("a", [entry("a", 1.0)])
+    store.add("b", [entry("b", 2.0), entry("b", 3.0)])
+    view.rebuild(store)
+    store.add("a", [entry("a", 3.0), entry("a", 4.0)])
+    view.rebuild(store)
+    assert [id(e) for e in view.rows] == reference_rows(store, Filter())[0]
+    assert [e.container_name for e in view.rows] == ["a", "b", "a", "b", "a"]
+
+
+def test_search_needles_are_only_literal_alternatives() -> None:
+    def needles(text: str) -> tuple[str, ...] | None:
+        return search_needles(compile_search(text)[0])
+
+    assert needles("Timeout|refused") == ("timeout", "refused")
+    assert needles("a\\.b") == ("a.b",)
+    assert needles("(unclosed") == ("(unclosed",)  # searched literally, escaped by compile_search
+    for regex in ("time.ut", "^ok", "a|", "\\d+", "[ab]", "x{2}", "ſ", "(?i)a"):
+        assert needles(regex) is None
+    assert search_needles(re.compile("ok")) is None  # case-sensitive: not this path
 
 
 def test_next_match_wraps_both_ways() -> None:

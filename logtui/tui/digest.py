@@ -14,7 +14,7 @@ from typing import Any
 
 from rich.text import Text
 
-from ..analysis import ErrorGroup, headline, message_template
+from ..analysis import ErrorGroup, headline_template
 from ..models import LEVEL_RANK, LogEntry
 from .render import container_colour, safe_text
 from .store import LogStore
@@ -53,7 +53,7 @@ class DigestBuilder:
         cached = self._templates.get(id(entry))
         if cached is not None and cached[0] is entry:
             return cached[1]
-        return message_template(headline(entry.message))
+        return headline_template(entry.message)
 
     def build(self, errors: Mapping[str, Sequence[LogEntry]], cutoff: str, hours: float) -> ErrorDigest:
         """The digest of the error entries at or after `cutoff` (spec timestamp format).

@@ -9,18 +9,26 @@ a widget can render any visible row in O(1) and merge containers without copying
 from __future__ import annotations
 
 import re
+from array import array
 from bisect import bisect_left, bisect_right
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from heapq import merge
-from itertools import chain
+from itertools import accumulate, chain, compress, islice
 from operator import attrgetter
 
 from ..models import ERROR_LEVELS, LEVEL_RANK, LogEntry
 
 _timestamp = attrgetter("timestamp")
+_message = attrgetter("message")
+_AT_LEAST = {rank: bytes(int(r >= rank) for r in range(256)) for rank in LEVEL_RANK.values()}
+"""Per minimum rank, a `bytes.translate` table turning level ranks into keep (1) / drop (0)."""
+_ASCII_LOWER = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ", b"abcdefghijklmnopqrstuvwxyz")
+_FOLD_TRAPS = ("\u0130", "\u0131", "\u017f")
+"""The only characters for which `str.lower` disagrees with `re.IGNORECASE` on an ASCII
+letter (İ, ı, ſ match i / s case-insensitively); text holding one is searched by regex."""
 
 DEFAULT_MAX_LINES = 50_000
 """Entries kept per container unless configured otherwise."""
@@ -41,6 +49,133 @@ def line_count(entry: LogEntry) -> int:
     return entry.message.count("\n") + 1
 
 
+def _ranked_rows(entries: Iterable[LogEntry]) -> tuple[list[LogEntry], bytearray, list[int]]:
+    """Display rows of entries (as `_expand`), each row's level rank (unknown levels rank
+    as INFO, as `Filter` does), and the longest line per rank."""
+    rows: list[LogEntry] = []
+    ranks = bytearray()
+    longest = [0] * (max(LEVEL_RANK.values()) + 1)
+    append, mark, rank_of = rows.append, ranks.append, LEVEL_RANK.get
+    for entry in entries:
+        rank = rank_of(entry.level, 1)
+        message = entry.message
+        if "\n" in message:
+            lines = message.split("\n")
+            rows.extend([entry] * len(lines))
+            ranks.extend(bytes((rank,)) * len(lines))
+            width = max(map(len, lines))
+        else:
+            append(entry)
+            mark(rank)
+            width = len(message)
+        if width > longest[rank]:
+            longest[rank] = width
+    return rows, ranks, longest
+
+
+class Merged:
+    """A time-ordered merge of some containers' entries, kept between filter switches.
+
+    Read-only for callers. Its display rows, with a level rank per row, are built on first
+    use, so a level switch is a mask over the ranks rather than a test of every entry. All
+    grow in place while entries only arrive after the newest (the usual case); the store
+    rebuilds the merge otherwise.
+    """
+
+    __slots__ = ("entries", "key", "longest", "ranks", "rows")
+
+    def __init__(self, key: tuple[int, ...], entries: list[LogEntry]) -> None:
+        self.key = key
+        self.entries = entries
+        self.rows: list[LogEntry] | None = None
+        self.ranks = bytearray()
+        self.longest: list[int] = []
+
+    def ranked_rows(self) -> tuple[list[LogEntry], bytearray, list[int]]:
+        """Rows of every entry, their level ranks, the longest line per rank (shared:
+        copy before changing)."""
+        if self.rows is None:
+            self.rows, self.ranks, self.longest = _ranked_rows(self.entries)
+        return self.rows, self.ranks, self.longest
+
+    def extend(self, key: tuple[int, ...], fresh: list[LogEntry]) -> None:
+        self.key = key
+        self.entries.extend(fresh)
+        if self.rows is not None:
+            rows, ranks, longest = _ranked_rows(fresh)
+            self.rows.extend(rows)
+            self.ranks.extend(ranks)
+            self.longest = list(map(max, self.longest, longest))
+
+
+class SearchText:
+    """One container's messages lower-cased and laid end to end, to find text at C speed.
+
+    `find` over joined text is far faster than a regex call per entry; offsets map a hit
+    back to its entry with a bisection. The text is kept in blocks of `BLOCK` entries
+    numbered from the container's first entry ever, so new entries only add blocks and
+    evicted ones only drop them. Built on the first search, dropped when it is cleared.
+    """
+
+    BLOCK = 8192
+
+    __slots__ = ("added", "blocks", "exact")
+
+    def __init__(self) -> None:
+        self.added = 0
+        self.exact = True
+        """True when lower-casing agrees with `re.IGNORECASE` for ASCII needles."""
+        self.blocks: list[tuple[int, str | bytes, array[int]]] = []
+        """(number of its first entry, lower-cased messages end to end, where each starts
+        in it, plus the end)."""
+
+    def update(self, buffer: deque[LogEntry], added: int) -> None:
+        """Catch up with `buffer`, which has received `added` entries in all."""
+        if added == self.added:
+            return
+        base = added - len(buffer)  # the number of buffer[0]
+        blocks = self.blocks
+        if not self.exact:
+            blocks.clear()
+            self.exact = True
+        while blocks and blocks[0][0] + len(blocks[0][2]) - 1 <= base:
+            del blocks[0]  # wholly evicted
+        if blocks and len(blocks[-1][2]) - 1 < self.BLOCK:
+            blocks.pop()  # not full: made again with the new entries
+        start = blocks[-1][0] + len(blocks[-1][2]) - 1 if blocks else base
+        fresh = list(islice(buffer, start - base, None))
+        for offset in range(0, len(fresh), self.BLOCK):
+            messages = list(map(_message, fresh[offset : offset + self.BLOCK]))
+            joined = "".join(messages)
+            text: str | bytes
+            if joined.isascii():  # the usual case: a bytes translation is several times faster
+                text = joined.encode("ascii").translate(_ASCII_LOWER)
+            elif any(c in joined for c in _FOLD_TRAPS):
+                self.exact = False
+                break
+            else:
+                text = joined.lower()  # same length: only U+0130 grows, and it is a trap
+            starts = array("q", accumulate(map(len, messages), initial=0))
+            blocks.append((start + offset, text, starts))
+        self.added = added
+
+    def find(self, needles: Sequence[str], base: int) -> list[int]:
+        """Numbers (from `base`) of the entries whose message contains a lower-case needle."""
+        found: set[int] = set()
+        encoded = [n.encode("ascii") for n in needles]
+        for first, text, starts in self.blocks:
+            find = text.find
+            for needle in encoded if isinstance(text, bytes) else needles:
+                size = len(needle)
+                at = 0
+                while (hit := find(needle, at)) >= 0:  # type: ignore[arg-type]
+                    index = bisect_right(starts, hit) - 1
+                    at = starts[index + 1]  # the next message: one hit per entry is enough
+                    if hit + size <= at and first + index >= base:  # not into the next one
+                        found.add(first + index - base)
+        return sorted(found)
+
+
 class LogStore:
     """Bounded per-container buffers of entries, plus a bounded index of error entries.
 
@@ -57,6 +192,10 @@ class LogStore:
         self.dropped: dict[str, int] = {}
         self.received = 0
         """Entries received since the last `clear`."""
+        self._added: dict[str, int] = {}
+        """Entries ever added per container: with the limit, it fixes a buffer's content."""
+        self._merged: dict[tuple[str, ...], Merged] = {}
+        self._texts: dict[str, SearchText] = {}
 
     def _buffer(self, name: str) -> deque[LogEntry]:
         buffer = self.buffers.get(name)
@@ -64,6 +203,7 @@ class LogStore:
             buffer = self.buffers[name] = deque(maxlen=self.max_lines)
             self.errors[name] = deque(maxlen=self.max_lines)
             self.dropped[name] = 0
+            self._added[name] = 0
         return buffer
 
     def add(self, name: str, entries: Iterable[LogEntry]) -> list[LogEntry]:
@@ -71,6 +211,7 @@ class LogStore:
         buffer = self._buffer(name)
         errors = self.errors[name]
         evicted: list[LogEntry] = []
+        received = self.received
         for entry in entries:
             if len(buffer) == self.max_lines:
                 evicted.append(buffer[0])
@@ -78,7 +219,10 @@ class LogStore:
             if entry.level in ERROR_LEVELS:
                 errors.append(entry)
             self.received += 1
+        self._added[name] += self.received - received
         self.dropped[name] += len(evicted)
+        if evicted:
+            self._merged.clear()  # a kept merge must not hold evicted entries alive
         return evicted
 
     def clear(self) -> None:
@@ -87,6 +231,9 @@ class LogStore:
         self.errors.clear()
         self.dropped.clear()
         self.received = 0
+        self._added.clear()
+        self._merged.clear()
+        self._texts.clear()
 
     @property
     def names(self) -> list[str]:
@@ -106,12 +253,77 @@ class LogStore:
     def total_dropped(self) -> int:
         return sum(self.dropped.values())
 
+    def _chosen(self, names: Iterable[str] | None) -> tuple[str, ...]:
+        return tuple(self.names if names is None else [n for n in names if n in self.buffers])
+
     def entries(self, names: Iterable[str] | None = None) -> list[LogEntry]:
         """Entries of the given containers (all if None), merged in time order."""
-        chosen = self.names if names is None else [n for n in names if n in self.buffers]
+        return list(self.merged(names).entries)
+
+    def merged(self, names: Iterable[str] | None = None) -> Merged:
+        """The time-ordered merge of the given containers (all if None), kept between calls.
+
+        Reused while nothing arrived, extended while entries only arrive after the newest
+        without evicting any, rebuilt otherwise.
+        """
+        chosen = self._chosen(names)
+        key = tuple(self._added[n] for n in chosen)
+        cached = self._merged.get(chosen)
+        if cached is not None:
+            if cached.key == key:
+                return cached
+            fresh = self._appended(chosen, cached.key, key)
+            newest = cached.entries[-1].timestamp if cached.entries else ""
+            if fresh is not None and (not fresh or fresh[0].timestamp > newest):  # ties: rebuild
+                cached.extend(key, fresh)
+                return cached
         # A buffer is in arrival order, which is time order per stream but not across
         # stdout and stderr; Timsort makes the nearly sorted case cheap.
-        return sorted(chain.from_iterable(self.buffers[n] for n in chosen), key=_timestamp)
+        entries = sorted(chain.from_iterable(self.buffers[n] for n in chosen), key=_timestamp)
+        self._merged.pop(chosen, None)
+        while len(self._merged) >= 4:  # a few container choices at most
+            del self._merged[next(iter(self._merged))]
+        merged = self._merged[chosen] = Merged(key, entries)
+        return merged
+
+    def _appended(
+        self, chosen: tuple[str, ...], old: tuple[int, ...], new: tuple[int, ...]
+    ) -> list[LogEntry] | None:
+        """The entries that arrived between two states, in time order; None if any left."""
+        limit = self.max_lines
+        fresh: list[LogEntry] = []
+        for name, before, after in zip(chosen, old, new, strict=True):
+            if max(0, after - limit) > max(0, before - limit):
+                return None  # evictions: the merge's head changed
+            buffer = self.buffers[name]
+            fresh.extend(islice(buffer, len(buffer) - (after - before), None))
+        fresh.sort(key=_timestamp)
+        return fresh
+
+    def find_text(self, names: Iterable[str] | None, needles: Sequence[str]) -> list[LogEntry] | None:
+        """Entries whose message contains one of the needles case-insensitively, in time order.
+
+        `needles` are lower-case ASCII. The same entries, in the same order, as filtering
+        `entries(names)` with the needles as an IGNORECASE regex; None when some container's
+        text holds a character for which lower-casing and IGNORECASE disagree.
+        """
+        found: list[LogEntry] = []
+        for name in self._chosen(names):
+            text = self._texts.get(name)
+            if text is None:
+                text = self._texts[name] = SearchText()
+            buffer, added = self.buffers[name], self._added[name]
+            text.update(buffer, added)
+            if not text.exact:
+                return None
+            entries = list(buffer)
+            found.extend([entries[i] for i in text.find(needles, added - len(buffer))])
+        found.sort(key=_timestamp)  # stable: the same order as filtering the merge
+        return found
+
+    def forget_text(self) -> None:
+        """Drop the search texts (they hold a lower-cased copy of every message)."""
+        self._texts.clear()
 
     def errors_since(self, name: str, cutoff: str) -> list[LogEntry]:
         """A container's error entries with a timestamp at or after `cutoff`, oldest first."""
@@ -162,6 +374,38 @@ def compile_search(text: str) -> tuple[re.Pattern[str], str | None]:
         return re.compile(text, re.IGNORECASE), None
     except re.error as exc:
         return re.compile(re.escape(text), re.IGNORECASE), f"not a valid regex ({exc}); searching literally"
+
+
+_META = frozenset(".^$*+?{}[]()|\\")
+
+
+def search_needles(pattern: re.Pattern[str]) -> tuple[str, ...] | None:
+    """The lower-cased texts of a case-insensitive pattern that is only literal alternatives
+    (`timeout|refused`, or `compile_search`'s escaped text), or None for a real regex.
+
+    Only ASCII needles: for them, `str.lower` agrees with `re.IGNORECASE` (see `_FOLD_TRAPS`).
+    """
+    if pattern.flags != re.IGNORECASE | re.UNICODE or not isinstance(pattern.pattern, str):
+        return None
+    needles: list[str] = []
+    current: list[str] = []
+    chars = iter(pattern.pattern)
+    for char in chars:
+        if char == "\\":
+            char = next(chars, "")
+            if not char or (char.isascii() and char.isalnum()):
+                return None  # a class (\d), an anchor (\b), a back-reference
+        elif char == "|":
+            needles.append("".join(current))
+            current = []
+            continue
+        elif char in _META:
+            return None
+        current.append(char)
+    needles.append("".join(current))
+    if not all(needles) or not all(n.isascii() for n in needles):
+        return None
+    return tuple(n.lower() for n in needles)
 
 
 @dataclass(frozen=True)
@@ -231,13 +475,35 @@ class FilteredView:
         return len(self.rows)
 
     def rebuild(self, store: LogStore, filter: Filter | None = None) -> None:
-        """Recompute the rows from the store, optionally with a new filter."""
+        """Recompute the rows from the store, optionally with a new filter.
+
+        Without a pattern, the rows come from the store's kept merge (a level is a mask over
+        its level ranks); a literal pattern is found in the store's search text; any other
+        regex is tried on each entry.
+        """
         if filter is not None:
             self.filter = filter
-        names = None if self.filter.container is None else [self.filter.container]
-        entries = store.entries(names)
-        if not self.filter.passes_all:
-            entries = self.filter.select(entries)
+        current = self.filter
+        names = None if current.container is None else [current.container]
+        min_rank = LEVEL_RANK[current.min_level]
+        if current.pattern is None:
+            store.forget_text()
+            rows, ranks, longest = store.merged(names).ranked_rows()
+            if min_rank:
+                self.rows = list(compress(rows, ranks.translate(_AT_LEAST[min_rank])))
+            else:
+                self.rows = list(rows)
+            self.width = min(max(longest[min_rank:], default=0), MAX_WIDTH)
+            return
+        else:
+            needles = search_needles(current.pattern)
+            found = None if needles is None else store.find_text(names, needles)
+            if found is None:
+                entries = current.select(store.merged(names).entries)
+            elif min_rank:
+                entries = Filter(min_level=current.min_level).select(found)
+            else:
+                entries = found
         self.rows, longest = _expand(entries)
         self.width = min(longest, MAX_WIDTH)
 
