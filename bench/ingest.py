@@ -15,8 +15,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+from logtui.simhost.openssh import Sshd
+
 from ._data import NAME, BulkData, bulk_data, docker_script
-from ._sshd import Sshd
 
 
 async def _logtui_ingest(settings: Any, lines: int) -> tuple[float, Any]:

@@ -18,9 +18,10 @@ from typing import Any
 
 from textual import events
 
+from logtui.simhost.openssh import Sshd
+
 from ._app import FrameClockApp, make_app, scenario_file
 from ._data import bulk_data, docker_script
-from ._sshd import Sshd
 
 RATE = 100_000
 TIMED = ["e", "a", "w", "i", "a", "pageup", "G", "e", "a", "search", "escape"]

@@ -15,9 +15,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+from logtui.simhost.openssh import Sshd
+
 from ._app import LineCounter, make_app, raw_lines_held, scenario_file
 from ._data import NAME, bulk_data, docker_script
-from ._sshd import Sshd
 
 
 async def _follow(settings: Any, data: Any, timeout: float) -> dict[str, Any]:

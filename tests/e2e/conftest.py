@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 from podman import PodmanEngine, PodmanUnavailable, docker_cli
-from sshd import SSHD, Sshd
+
+from logtui.simhost.openssh import SSHD, Sshd
 
 REAL_DOCKER_SCRIPT = '#!/bin/sh\nexec {docker} "$@"\n'
 

@@ -9,10 +9,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sshd import SSHD, Sshd
 from textual.pilot import Pilot
 
 from logtui.config import load_settings
+from logtui.simhost.openssh import SSHD, Sshd
 from logtui.tui import create_app
 
 pytestmark = pytest.mark.e2e

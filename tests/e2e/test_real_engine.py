@@ -30,9 +30,9 @@ from typing import Any
 
 import pytest
 from podman import IMAGE, PodmanEngine
-from sshd import Sshd
 
 from logtui import LogInterface, ProductionLogCollector
+from logtui.simhost.openssh import Sshd
 
 pytestmark = pytest.mark.e2e
 

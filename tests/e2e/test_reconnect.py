@@ -19,10 +19,10 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from sshd import SSHD, Sshd
 
 from logtui.config import load_settings
 from logtui.remote import RemoteDocker
+from logtui.simhost.openssh import SSHD, Sshd
 
 pytestmark = pytest.mark.e2e
 

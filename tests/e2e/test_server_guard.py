@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 from scripted import config_free_env
-from sshd import SSHD, Sshd, sim_docker_script
+
+from logtui.simhost.openssh import SSHD, Sshd, sim_docker_script
 
 pytestmark = pytest.mark.e2e
 

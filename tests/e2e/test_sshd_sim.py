@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 from scripted import config_free_env, isolate_config
-from sshd import SSHD, Sshd, sim_docker_script
 
 from logtui import LogInterface, ProductionLogCollector, guard
+from logtui.simhost.openssh import SSHD, Sshd, sim_docker_script
 
 pytestmark = pytest.mark.e2e
 

@@ -1,7 +1,9 @@
-"""A real OpenSSH sshd on loopback, for the benchmarks (bench never imports tests).
+"""A real OpenSSH sshd on loopback, for end-to-end tests and benchmarks.
 
-It serves a directory whose `docker` is the script the benchmark chooses, put first on
-PATH with sshd's SetEnv, so logtui talks to real OpenSSH and a real shell.
+It serves a directory whose `docker` is the script the caller chooses (by default the
+simulated docker CLI, `python -m logtui.simhost.docker_cli`), put first on PATH with sshd's
+SetEnv, so logtui talks to real OpenSSH and a real shell on the other side. Nothing here
+is used by logtui itself.
 """
 
 from __future__ import annotations
@@ -10,10 +12,14 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import time
 from pathlib import Path
+from typing import Any
 
 SSHD = shutil.which("sshd") or "/usr/sbin/sshd"
+PACKAGE_ROOT = Path(__file__).resolve().parents[2]
+"""The folder holding the `logtui` package, for the simulated docker's PYTHONPATH."""
 
 
 def free_port() -> int:
@@ -22,39 +28,62 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _keygen(path: Path) -> None:
+def keygen(path: Path) -> None:
     subprocess.run(
-        ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "logtui-bench", "-f", str(path)],
+        ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "logtui-test", "-f", str(path)],
         check=True,
     )
 
 
-class Sshd:
-    """`start()` / `stop()`; `settings()` reaches it with logtui, `ssh_argv()` with OpenSSH."""
+def sim_docker_script(python: str = sys.executable) -> str:
+    """A `docker` that is the simulated Docker CLI (see logtui.simhost.docker_cli)."""
+    return (
+        "#!/bin/sh\n"
+        f"PYTHONPATH={PACKAGE_ROOT}${{PYTHONPATH:+:$PYTHONPATH}} "
+        f'exec {python} -m logtui.simhost.docker_cli "$@"\n'
+    )
 
-    def __init__(self, root: Path, docker_script: str) -> None:
+
+class Sshd:
+    """`start()` / `stop()` (or a `with` block); `settings_env()` and `settings()` reach it
+    with logtui, `ssh_argv()` with OpenSSH's own client."""
+
+    def __init__(
+        self,
+        root: Path,
+        docker_script: str | None = None,
+        *,
+        env: dict[str, str] | None = None,
+        authorized_options: str = "",
+    ) -> None:
         self.root = root
         self.port = free_port()
+        self.env = dict(env or {})
+        self.proc: subprocess.Popen[bytes] | None = None
         root.mkdir(parents=True, exist_ok=True)
         self.bin = root / "bin"
         self.bin.mkdir(exist_ok=True)
         docker = self.bin / "docker"
-        docker.write_text(docker_script)
+        docker.write_text(docker_script or sim_docker_script())
         docker.chmod(0o755)
         self.host_key = root / "host_ed25519"
         self.client_key = root / "client_ed25519"
         for key in (self.host_key, self.client_key):
             if not key.exists():
-                _keygen(key)
-        (root / "authorized_keys").write_text((root / "client_ed25519.pub").read_text())
+                keygen(key)
+        public = (root / "client_ed25519.pub").read_text().strip()
+        (root / "authorized_keys").write_text(
+            f"{authorized_options} {public}\n" if authorized_options else public + "\n"
+        )
         host_public = (root / "host_ed25519.pub").read_text().split()
         self.known_hosts = root / "known_hosts"
         self.known_hosts.write_text(f"[127.0.0.1]:{self.port} {host_public[0]} {host_public[1]}\n")
         self.user = os.environ.get("USER") or "root"
-        self.proc: subprocess.Popen[bytes] | None = None
+        self.log = root / "sshd.log"
 
-    def _config(self) -> str:
+    def config_text(self) -> str:
         path = f"{self.bin}:/usr/local/bin:/usr/bin:/bin"
+        set_env = " ".join(f'{k}="{v}"' for k, v in {"PATH": path, **self.env}.items())
         return "\n".join(
             [
                 f"Port {self.port}",
@@ -68,7 +97,8 @@ class Sshd:
                 "StrictModes no",
                 "PermitRootLogin prohibit-password",
                 "MaxSessions 100",
-                f'SetEnv PATH="{path}"',
+                "MaxStartups 100:30:200",
+                f"SetEnv {set_env}",
                 "",
             ]
         )
@@ -76,16 +106,16 @@ class Sshd:
     def start(self) -> None:
         Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)
         config = self.root / "sshd_config"
-        config.write_text(self._config())
+        config.write_text(self.config_text())
         self.proc = subprocess.Popen(
             [SSHD, "-D", "-e", "-f", str(config)],
             stdout=subprocess.DEVNULL,
-            stderr=(self.root / "sshd.log").open("ab"),
+            stderr=self.log.open("ab"),
         )
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"sshd exited: {(self.root / 'sshd.log').read_text()}")
+                raise RuntimeError(f"sshd exited: {self.log.read_text()}")
             with socket.socket() as s:
                 if s.connect_ex(("127.0.0.1", self.port)) == 0:
                     return
@@ -106,10 +136,22 @@ class Sshd:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
-    def settings(self, **overrides: object):  # -> logtui.config.Settings
-        from logtui.config import Settings
+    def settings_env(self) -> dict[str, str]:
+        """logtui's environment variables that reach this server."""
+        return {
+            "LOGTUI_HOST": "127.0.0.1",
+            "LOGTUI_PORT": str(self.port),
+            "LOGTUI_USER": self.user,
+            "LOGTUI_SSH_KEY_FILE": str(self.client_key),
+            "LOGTUI_KNOWN_HOSTS": str(self.known_hosts),
+            "LOGTUI_AUDIT_LOG": str(self.root / "audit.jsonl"),
+        }
 
-        values: dict[str, object] = {
+    def settings(self, **overrides: Any) -> Any:
+        """`logtui.config.Settings` that reach this server (no ~/.ssh/config)."""
+        from ..config import Settings
+
+        values: dict[str, Any] = {
             "host": "127.0.0.1",
             "port": self.port,
             "user": self.user,
@@ -120,7 +162,7 @@ class Sshd:
             "command_timeout": 600.0,
         }
         values.update(overrides)
-        return Settings(**values)  # type: ignore[arg-type]
+        return Settings(**values)
 
     def ssh_argv(self, command: str) -> list[str]:
         """OpenSSH's own client running `command` on this server, host key checked."""
