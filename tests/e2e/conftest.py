@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -49,20 +49,17 @@ def podman_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PodmanEn
         engine.stop()
 
 
-@pytest.fixture(scope="session")
-def real_sshd(
-    tmp_path_factory: pytest.TempPathFactory, podman_engine: PodmanEngine
-) -> Iterator[VerboseSshd]:
-    """A real OpenSSH sshd whose `docker` is the real Docker CLI, talking to podman."""
+GUARD = f"{sys.executable} -m logtui.server_guard"
+"""`logtui-guard`, run from this checkout."""
+
+
+def _serving(make: Callable[[str], VerboseSshd]) -> Iterator[VerboseSshd]:
+    """Start the sshd that `make(docker_cli_path)` builds; stop it afterwards."""
     if not os.access(SSHD, os.X_OK):
         unavailable(f"no sshd at {SSHD} (install openssh-server: bash .ci/install-e2e.sh)")
     docker = docker_cli()
     assert docker is not None  # podman_engine checked it
-    server = VerboseSshd(
-        Path(tmp_path_factory.mktemp("real-sshd")),
-        docker_script=REAL_DOCKER_SCRIPT.format(docker=docker),
-        env={"DOCKER_HOST": podman_engine.docker_host},
-    )
+    server = make(docker)
     try:
         server.start()
     except RuntimeError as exc:
@@ -71,6 +68,18 @@ def real_sshd(
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def real_sshd(tmp_path_factory: pytest.TempPathFactory, podman_engine: PodmanEngine) -> Iterator[VerboseSshd]:
+    """A real OpenSSH sshd whose `docker` is the real Docker CLI, talking to podman."""
+    yield from _serving(
+        lambda docker: VerboseSshd(
+            Path(tmp_path_factory.mktemp("real-sshd")),
+            docker_script=REAL_DOCKER_SCRIPT.format(docker=docker),
+            env={"DOCKER_HOST": podman_engine.docker_host},
+        )
+    )
 
 
 @pytest.fixture(scope="session")
@@ -78,27 +87,16 @@ def guarded_real_sshd(
     tmp_path_factory: pytest.TempPathFactory, podman_engine: PodmanEngine
 ) -> Iterator[VerboseSshd]:
     """As `real_sshd`, but the client key is forced through `logtui-guard` (authorized_keys)."""
-    if not os.access(SSHD, os.X_OK):
-        unavailable(f"no sshd at {SSHD} (install openssh-server: bash .ci/install-e2e.sh)")
-    docker = docker_cli()
-    assert docker is not None
     root = Path(tmp_path_factory.mktemp("guarded-real-sshd"))
-    forced = f"{sys.executable} -m logtui.server_guard --docker {docker}"
-    server = VerboseSshd(
-        root,
-        docker_script="#!/bin/sh\nexit 99\n",  # never used: the guard runs docker itself
-        env={
-            "DOCKER_HOST": podman_engine.docker_host,
-            "LOGTUI_GUARD_AUDIT_LOG": str(root / "guard.jsonl"),
-            "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
-        },
-        authorized_options=f'command="{forced}",restrict',
+    yield from _serving(
+        lambda docker: VerboseSshd(
+            root,
+            docker_script="#!/bin/sh\nexit 99\n",  # never used: the guard runs docker itself
+            env={
+                "DOCKER_HOST": podman_engine.docker_host,
+                "LOGTUI_GUARD_AUDIT_LOG": str(root / "guard.jsonl"),
+                "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
+            },
+            authorized_options=f'command="{GUARD} --docker {docker}",restrict',
+        )
     )
-    try:
-        server.start()
-    except RuntimeError as exc:
-        unavailable(f"sshd did not start: {exc}")
-    try:
-        yield server
-    finally:
-        server.stop()
