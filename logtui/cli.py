@@ -171,13 +171,22 @@ class Output:
 
         from .textsafe import sanitize_for_terminal
 
+        def columns(e: LogEntry) -> tuple[str, str, str, str]:
+            container = f" {e.container_name:<16}" if show_container else ""
+            when = e.timestamp.replace("T", " ")[:23]
+            return when, container, f" {e.level:<8}", " " + sanitize_for_terminal(e.message)
+
+        if not self.console.is_terminal:  # a pipe or a file: no colours, so no rich per line
+            self.stream.write("".join("".join(columns(e)) + "\n" for e in entries))
+            self.stream.flush()
+            return
         for e in entries:
+            when, container, level, message = columns(e)
             line = Text()
-            line.append(e.timestamp.replace("T", " ")[:23], style="dim")
-            if show_container:
-                line.append(f" {e.container_name:<16}", style="cyan")
-            line.append(f" {e.level:<8}", style=LEVEL_STYLES.get(e.level, ""))
-            line.append(" " + sanitize_for_terminal(e.message))
+            line.append(when, style="dim")
+            line.append(container, style="cyan")
+            line.append(level, style=LEVEL_STYLES.get(e.level, ""))
+            line.append(message)
             self.console.print(line)
         self.stream.flush()
 
