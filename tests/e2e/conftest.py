@@ -21,7 +21,7 @@ REAL_DOCKER_SCRIPT = '#!/bin/sh\nexec {docker} "$@"\n'
 
 def unavailable(reason: str) -> None:
     """Fail in CI, skip elsewhere."""
-    if os.environ.get("CI", "").lower() == "true":
+    if os.environ.get("CI", "").lower() not in ("", "0", "false"):
         pytest.fail(f"end-to-end prerequisites missing in CI: {reason}", pytrace=False)
     pytest.skip(reason)
 
@@ -53,10 +53,15 @@ GUARD = f"{sys.executable} -m logtui.server_guard"
 """`logtui-guard`, run from this checkout."""
 
 
-def _serving(make: Callable[[str], VerboseSshd]) -> Iterator[VerboseSshd]:
-    """Start the sshd that `make(docker_cli_path)` builds; stop it afterwards."""
+@pytest.fixture(scope="session")
+def sshd_installed() -> None:
+    """OpenSSH's sshd is on this machine (fails in CI, skips elsewhere, when it is not)."""
     if not os.access(SSHD, os.X_OK):
         unavailable(f"no sshd at {SSHD} (install openssh-server: bash .ci/install-e2e.sh)")
+
+
+def _serving(make: Callable[[str], VerboseSshd]) -> Iterator[VerboseSshd]:
+    """Start the sshd that `make(docker_cli_path)` builds; stop it afterwards."""
     docker = docker_cli()
     assert docker is not None  # podman_engine checked it
     server = make(docker)
@@ -71,7 +76,9 @@ def _serving(make: Callable[[str], VerboseSshd]) -> Iterator[VerboseSshd]:
 
 
 @pytest.fixture(scope="session")
-def real_sshd(tmp_path_factory: pytest.TempPathFactory, podman_engine: PodmanEngine) -> Iterator[VerboseSshd]:
+def real_sshd(
+    tmp_path_factory: pytest.TempPathFactory, podman_engine: PodmanEngine, sshd_installed: None
+) -> Iterator[VerboseSshd]:
     """A real OpenSSH sshd whose `docker` is the real Docker CLI, talking to podman."""
     yield from _serving(
         lambda docker: VerboseSshd(
@@ -84,7 +91,7 @@ def real_sshd(tmp_path_factory: pytest.TempPathFactory, podman_engine: PodmanEng
 
 @pytest.fixture(scope="session")
 def guarded_real_sshd(
-    tmp_path_factory: pytest.TempPathFactory, podman_engine: PodmanEngine
+    tmp_path_factory: pytest.TempPathFactory, podman_engine: PodmanEngine, sshd_installed: None
 ) -> Iterator[VerboseSshd]:
     """As `real_sshd`, but the client key is forced through `logtui-guard` (authorized_keys)."""
     root = Path(tmp_path_factory.mktemp("guarded-real-sshd"))

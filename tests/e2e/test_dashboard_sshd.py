@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,7 +11,7 @@ import pytest
 from textual.pilot import Pilot
 
 from logtui.config import load_settings
-from logtui.simhost.openssh import SSHD, Sshd
+from logtui.simhost.openssh import Sshd
 from logtui.tui import create_app
 
 pytestmark = pytest.mark.e2e
@@ -28,11 +27,7 @@ LINES = [
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sshd]:
-    if not Path(SSHD).exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"OpenSSH sshd is not installed ({SSHD})")
-        pytest.skip("OpenSSH sshd is not installed")
+def server(tmp_path_factory: pytest.TempPathFactory, sshd_installed: None) -> Iterator[Sshd]:
     root = tmp_path_factory.mktemp("dash-sshd")
     containers: dict[str, list[dict]] = {}
     for i, (name, stream, text) in enumerate(LINES):

@@ -22,7 +22,7 @@ import pytest
 
 from logtui.config import load_settings
 from logtui.remote import RemoteDocker
-from logtui.simhost.openssh import SSHD, Sshd
+from logtui.simhost.openssh import Sshd
 
 pytestmark = pytest.mark.e2e
 
@@ -60,11 +60,7 @@ def scenario(start: float) -> dict:
 
 
 @pytest.fixture
-def server(tmp_path: Path) -> Sshd:
-    if not Path(SSHD).exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"OpenSSH sshd is not installed ({SSHD})")
-        pytest.skip("OpenSSH sshd is not installed")
+def server(tmp_path: Path, sshd_installed: None) -> Sshd:
     start = time.time() + 2.0
     path = tmp_path / "scenario.json"
     path.write_text(json.dumps(scenario(start)))

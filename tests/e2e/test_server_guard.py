@@ -7,7 +7,6 @@ destructive or injected commands sent by a plain ssh client are refused and audi
 from __future__ import annotations
 
 import json
-import os
 import shlex
 import subprocess
 import sys
@@ -17,17 +16,13 @@ from pathlib import Path
 import pytest
 from scripted import config_free_env
 
-from logtui.simhost.openssh import SSHD, Sshd, sim_docker_script
+from logtui.simhost.openssh import Sshd, sim_docker_script
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
-def guarded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sshd]:
-    if not Path(SSHD).exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"OpenSSH sshd is not installed ({SSHD}); .ci/run must install it")
-        pytest.skip("OpenSSH sshd is not installed")
+def guarded(tmp_path_factory: pytest.TempPathFactory, sshd_installed: None) -> Iterator[Sshd]:
     root = tmp_path_factory.mktemp("guarded")
     marker = root / "docker-was-run-by-a-shell"
     # The docker behind the guard; it records each run so a test can see what was executed.

@@ -7,7 +7,6 @@ then runs the simulated Docker CLI, so the tests can prove what reached the serv
 from __future__ import annotations
 
 import json
-import os
 import shlex
 import subprocess
 import sys
@@ -19,7 +18,7 @@ import pytest
 from scripted import config_free_env, isolate_config
 
 from logtui import LogInterface, ProductionLogCollector, guard
-from logtui.simhost.openssh import SSHD, Sshd, sim_docker_script
+from logtui.simhost.openssh import Sshd, sim_docker_script
 
 pytestmark = pytest.mark.e2e
 
@@ -62,11 +61,7 @@ def recording_docker(calls: Path) -> str:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sshd]:
-    if not Path(SSHD).exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"OpenSSH sshd is not installed ({SSHD}); .ci/run must install it")
-        pytest.skip("OpenSSH sshd is not installed")
+def server(tmp_path_factory: pytest.TempPathFactory, sshd_installed: None) -> Iterator[Sshd]:
     root = tmp_path_factory.mktemp("sshd")
     scenario = root / "scenario.json"
     scenario.write_text(json.dumps(SCENARIO))
