@@ -51,6 +51,7 @@ async def _timed(app: FrameClockApp, key: str, char: str | None, timeout: float 
 async def _session(settings: Any, data: Any, rounds: int) -> dict[str, Any]:
     app = make_app(settings, data)
     times: list[float] = []
+    by_key: dict[str, list[float]] = {}
     missed = 0
     async with app.run_test(size=(160, 48)) as pilot:
         while app.store.received < 20_000:  # the flood has started
@@ -72,6 +73,7 @@ async def _session(settings: Any, data: Any, rounds: int) -> dict[str, Any]:
                     missed += 1
                 else:
                     times.append(ms)
+                    by_key.setdefault(key, []).append(round(ms, 1))
         elapsed = time.perf_counter() - started
         arrived = app.store.received - started_lines
         await pilot.pause()
@@ -81,6 +83,7 @@ async def _session(settings: Any, data: Any, rounds: int) -> dict[str, Any]:
         "key_to_frame_p50_ms": round(statistics.median(times), 1) if times else None,
         "key_to_frame_p99_ms": round(p99, 1) if p99 is not None else None,
         "key_to_frame_max_ms": round(times[-1], 1) if times else None,
+        "key_to_frame_by_key_ms": by_key,
         "keys_timed": len(times),
         "keys_without_frame": missed,
         "keys_entries_per_s_during": round(arrived / elapsed),

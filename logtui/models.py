@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any
 
 LEVELS: tuple[str, ...] = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -14,22 +16,110 @@ ERROR_LEVELS: frozenset[str] = frozenset({"ERROR", "CRITICAL"})
 """Levels that count as errors in summaries and in `get_error_logs_only`."""
 
 
-@dataclass(slots=True)
+_FIELDS = ("container_name", "timestamp", "level", "message", "raw_line", "stream", "docker_timestamp")
+
+
 class LogEntry:
     """One log entry of one container: a line, or a multi-line group such as a traceback.
 
     `timestamp` is naive UTC ISO 8601 with microseconds (the spec's format);
     `docker_timestamp` keeps Docker's own RFC 3339 nanosecond stamp, which is what
     `--since` resumes from and what orders entries exactly.
+
+    Compact, because the dashboard holds a million of these: when the message is the end
+    of the raw line and the stamps are its start (Docker's usual line), only the raw line
+    and an offset are kept, and the other fields are slices made when read.
     """
 
-    container_name: str
-    timestamp: str
-    level: str
-    message: str
-    raw_line: str
-    stream: str = "stdout"
-    docker_timestamp: str = ""
+    __slots__ = ("_dts", "_msg", "_raw", "_ts", "container_name", "level", "stream")
+
+    def __init__(
+        self,
+        container_name: str,
+        timestamp: str,
+        level: str,
+        message: str,
+        raw_line: str,
+        stream: str = "stdout",
+        docker_timestamp: str = "",
+    ) -> None:
+        self.container_name = container_name
+        self.level = level
+        self.stream = stream
+        self._raw = raw_line
+        at = len(raw_line) - len(message)
+        self._msg: int | str = at if at >= 0 and raw_line.endswith(message) else message
+        fixed = len(docker_timestamp) == 30 and raw_line.startswith(docker_timestamp)
+        self._dts: str | None = None if fixed else docker_timestamp
+        self._ts: str | None = None if fixed and timestamp == docker_timestamp[:26] else timestamp
+
+    @classmethod
+    def of_line(
+        cls, container_name: str, level: str, raw_line: str, stream: str, message_at: int
+    ) -> LogEntry:
+        """A one-line entry whose raw line opens with Docker's fixed 30-character stamp and
+        whose message is `raw_line[message_at:]`: the parser's fast path."""
+        entry = cls.__new__(cls)
+        entry.container_name, entry.level, entry.stream = container_name, level, stream
+        entry._raw, entry._msg, entry._dts, entry._ts = raw_line, message_at, None, None
+        return entry
+
+    @property
+    def raw_line(self) -> str:
+        return self._raw
+
+    @raw_line.setter
+    def raw_line(self, value: str) -> None:
+        # The derived fields are slices of the old raw line: keep them as they were.
+        self._msg, self._ts, self._dts = self.message, self.timestamp, self.docker_timestamp
+        self._raw = value
+
+    @property
+    def message(self) -> str:
+        msg = self._msg
+        return self._raw[msg:] if isinstance(msg, int) else msg
+
+    @message.setter
+    def message(self, value: str) -> None:
+        self._msg = value
+
+    @property
+    def timestamp(self) -> str:
+        ts = self._ts
+        return self._raw[:26] if ts is None else ts
+
+    @timestamp.setter
+    def timestamp(self, value: str) -> None:
+        self._ts = value
+
+    @property
+    def docker_timestamp(self) -> str:
+        dts = self._dts
+        return self._raw[:30] if dts is None else dts
+
+    @docker_timestamp.setter
+    def docker_timestamp(self, value: str) -> None:
+        self._ts, self._dts = self.timestamp, value
+
+    def _fields(self) -> tuple[str, ...]:
+        return tuple(getattr(self, name) for name in _FIELDS)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._fields() == other._fields()  # type: ignore[attr-defined]
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, like the dataclass it replaced
+
+    def __repr__(self) -> str:
+        inner = ", ".join(f"{name}={value!r}" for name, value in zip(_FIELDS, self._fields(), strict=True))
+        return f"LogEntry({inner})"
+
+    def __getstate__(self) -> tuple[str, ...]:
+        return self._fields()
+
+    def __setstate__(self, state: tuple[str, ...]) -> None:
+        self.__init__(*state)  # type: ignore[misc]
 
     def to_dict(self) -> dict[str, str]:
         """The spec's log entry format, plus the stream the entry came from."""
@@ -38,13 +128,32 @@ class LogEntry:
             "timestamp": self.timestamp,
             "level": self.level,
             "message": self.message,
-            "raw_line": self.raw_line,
+            "raw_line": self._raw,
             "stream": self.stream,
         }
 
     @property
     def is_error(self) -> bool:
         return self.level in ERROR_LEVELS
+
+
+_RAW = attrgetter("_raw")
+_MSG = attrgetter("_msg")
+
+
+def message_sources(entries: Sequence[LogEntry]) -> tuple[list[str], list[int]]:
+    """Each entry's message as a string it ends and the offset where it starts there.
+
+    Lets a search lay a million messages end to end without copying each one first: most
+    messages are the end of their raw line.
+    """
+    texts = list(map(_RAW, entries))
+    starts = list(map(_MSG, entries))
+    if str in set(map(type, starts)):
+        for i, start in enumerate(starts):
+            if start.__class__ is str:
+                texts[i], starts[i] = start, 0
+    return texts, starts
 
 
 @dataclass(slots=True)

@@ -379,6 +379,7 @@ class EntryAssembler:
         "_last_ts",
         "_level",
         "_raw",
+        "_second",
         "_tb",
         "_texts",
         "_ts",
@@ -399,6 +400,8 @@ class EntryAssembler:
         self._tb = _NO_TB
         self._frames = False
         self._last_ts = ""
+        self._second = "-"
+        """`YYYY-MM-DDTHH:MM:SS.` of the last fixed-form stamp the regex accepted."""
         # Of an entry flushed while its stream was quiet, in case more of it comes.
         self._last_level: str | None = None
         self._last_tb = _NO_TB
@@ -412,22 +415,50 @@ class EntryAssembler:
 
     def feed(self, lines: Iterable[str]) -> list[LogEntry]:
         """Raw docker lines (no trailing "\\n"); returns the entries they completed."""
+        lines = list(lines)
+        if not lines:
+            return []
+        if any("\r" in line for line in lines):
+            return self.feed_text("\n".join(lines))
+        return self._feed(lines)
+
+    def feed_text(self, text: str) -> list[LogEntry]:
+        """Complete raw docker lines joined by "\\n" (no trailing one): `feed` for a chunk.
+
+        One trailing "\\r" per line is dropped (a tty container ends its lines with CRLF).
+        """
+        if "\r" in text:
+            text = text.replace("\r\n", "\n").removesuffix("\r")
+        return self._feed(text.split("\n"))
+
+    def _feed(self, lines: list[str]) -> list[LogEntry]:
         out: list[LogEntry] = []
+        emit = out.append
         container, stream = self.container, self.stream
         ts_match = _LINE_TS_RE.match
         level_of = _level_of
+        of_line = LogEntry.of_line
+        second = self._second
         last_ts = self._last_ts
         raws, texts, p_ts, p_level = self._raw, self._texts, self._ts, self._level
         unstamped = self.unstamped
-        for line in lines:
-            raw = line[:-1] if line[-1:] == "\r" else line
-            m = ts_match(raw)
-            if m is None:
-                ts, text = "", raw.rstrip()
-                unstamped.append(raw)
+        for raw in lines:
+            # Docker's fixed stamp `2025-08-16T14:30:22.123456789Z `, in a second already
+            # checked by the regex: only the nanoseconds and the separator are left to check.
+            if raw[29:31] == "Z " and raw[:20] == second and raw[20:29].isdigit():
+                ts = last_ts = raw[:30]
+                text = raw[31:].rstrip()
             else:
-                ts = last_ts = raw[: m.end(4)]
-                text = raw[m.end() :].rstrip()
+                m = ts_match(raw)
+                if m is None:
+                    ts, text = "", raw.rstrip()
+                    unstamped.append(raw)
+                else:
+                    end = m.end(4)
+                    ts = last_ts = raw[:end]
+                    text = raw[m.end() :].rstrip()
+                    if end == 30 and raw[29] == "Z" and raw[10] == "T":
+                        second = raw[:20]
             if raws:
                 # Most lines open an entry: only a few first characters (or a traceback in
                 # progress) can make a line continue one, so test those before calling.
@@ -442,7 +473,13 @@ class EntryAssembler:
                     texts.append(text)
                     continue
                 level = p_level or ("ERROR" if self._frames else "INFO")
-                out.append(_make_entry(container, stream, raws, texts, p_ts, level))
+                first, text0 = raws[0], texts[0]
+                one_line = len(raws) == 1 and len(p_ts) == 30 and len(first) - len(text0) == 31
+                if one_line and first.startswith(p_ts):
+                    # One line, stamp then text: the entry is the raw line and an offset.
+                    emit(of_line(container, level, first, stream, len(first) - len(strip_level_tag(text0))))
+                else:
+                    emit(_make_entry(container, stream, raws, texts, p_ts, level))
             # Open a new pending entry with this line.
             raws, texts, p_ts = [raw], [text], ts or last_ts
             p_level = level_of(text)
@@ -454,6 +491,7 @@ class EntryAssembler:
                 p_level = self._resume_after_flush(text, p_level)
         self._raw, self._texts, self._ts, self._level = raws, texts, p_ts, p_level
         self._last_ts = last_ts
+        self._second = second
         if len(unstamped) > 5:
             del unstamped[:-5]
         return out
@@ -540,11 +578,8 @@ def parse_stream(container: str, stream: str, text: str) -> list[LogEntry]:
     """The whole output of one stream (stdout or stderr) as entries, in arrival order."""
     if not text:
         return []
-    lines = text.split("\n")
-    if lines[-1] == "":
-        lines.pop()
     assembler = EntryAssembler(container, stream)
-    entries = assembler.feed(lines)
+    entries = assembler.feed_text(text.removesuffix("\n"))
     entries.extend(assembler.flush())
     return entries
 

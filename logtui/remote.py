@@ -198,7 +198,7 @@ class _StreamReader:
         return self.assembler.unstamped[-5:]
 
     def _entries(self, text: str | None) -> list[LogEntry]:
-        return [] if text is None else self.assembler.feed(text.split("\n"))
+        return [] if text is None else self.assembler.feed_text(text)
 
     def feed(self, chunk: bytes) -> list[LogEntry]:
         return self._entries(self.masker.feed(self.splitter.feed_text(chunk)))

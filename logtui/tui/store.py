@@ -19,10 +19,9 @@ from heapq import merge
 from itertools import accumulate, chain, compress, islice
 from operator import attrgetter
 
-from ..models import ERROR_LEVELS, LEVEL_RANK, LogEntry
+from ..models import ERROR_LEVELS, LEVEL_RANK, LogEntry, message_sources
 
 _timestamp = attrgetter("timestamp")
-_message = attrgetter("message")
 _AT_LEAST = {rank: bytes(int(r >= rank) for r in range(256)) for rank in LEVEL_RANK.values()}
 """Per minimum rank, a `bytes.translate` table turning level ranks into keep (1) / drop (0)."""
 _ASCII_LOWER = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ", b"abcdefghijklmnopqrstuvwxyz")
@@ -125,9 +124,9 @@ class SearchText:
         self.added = 0
         self.exact = True
         """True when lower-casing agrees with `re.IGNORECASE` for ASCII needles."""
-        self.blocks: list[tuple[int, str | bytes, array[int]]] = []
-        """(number of its first entry, lower-cased messages end to end, where each starts
-        in it, plus the end)."""
+        self.blocks: list[tuple[int, str | bytes, array[int], array[int]]] = []
+        """(number of its first entry, lower-cased texts holding the messages end to end,
+        where each text starts in it (plus the end), where its message starts in the text)."""
 
     def update(self, buffer: deque[LogEntry], added: int) -> None:
         """Catch up with `buffer`, which has received `added` entries in all."""
@@ -145,8 +144,8 @@ class SearchText:
         start = blocks[-1][0] + len(blocks[-1][2]) - 1 if blocks else base
         fresh = list(islice(buffer, start - base, None))
         for offset in range(0, len(fresh), self.BLOCK):
-            messages = list(map(_message, fresh[offset : offset + self.BLOCK]))
-            joined = "".join(messages)
+            texts, skips = message_sources(fresh[offset : offset + self.BLOCK])
+            joined = "".join(texts)
             text: str | bytes
             if joined.isascii():  # the usual case: a bytes translation is several times faster
                 text = joined.encode("ascii").translate(_ASCII_LOWER)
@@ -155,21 +154,25 @@ class SearchText:
                 break
             else:
                 text = joined.lower()  # same length: only U+0130 grows, and it is a trap
-            starts = array("q", accumulate(map(len, messages), initial=0))
-            blocks.append((start + offset, text, starts))
+            starts = array("q", accumulate(map(len, texts), initial=0))
+            blocks.append((start + offset, text, starts, array("I", skips)))
         self.added = added
 
     def find(self, needles: Sequence[str], base: int) -> list[int]:
         """Numbers (from `base`) of the entries whose message contains a lower-case needle."""
         found: set[int] = set()
         encoded = [n.encode("ascii") for n in needles]
-        for first, text, starts in self.blocks:
+        for first, text, starts, skips in self.blocks:
             find = text.find
             for needle in encoded if isinstance(text, bytes) else needles:
                 size = len(needle)
                 at = 0
                 while (hit := find(needle, at)) >= 0:  # type: ignore[arg-type]
                     index = bisect_right(starts, hit) - 1
+                    begin = starts[index] + skips[index]
+                    if hit < begin:  # in the stamp or level tag before the message
+                        at = begin
+                        continue
                     at = starts[index + 1]  # the next message: one hit per entry is enough
                     if hit + size <= at and first + index >= base:  # not into the next one
                         found.add(first + index - base)
