@@ -44,7 +44,7 @@ def _suites(quick: bool) -> dict[str, Callable[[], dict[str, Any]]]:
         "live": lambda: live.run(300_000 if quick else 1_000_000),
         "keys": lambda: keys.run(1_000_000, rounds=1 if quick else 3),
         "startup": lambda: startup.run(5 if quick else 11),
-        "idle": lambda: idle.run(15 if quick else 60),
+        "idle": lambda: idle.run(20 if quick else 60),
         "fuzz": lambda: fuzz_guard.run(100_000 if quick else 1_000_000, 1),
     }
 

@@ -75,4 +75,4 @@ class LineCounter:
 
 
 def make_app(settings: Any, data: BulkData) -> FrameClockApp:
-    return FrameClockApp(settings, max_lines_per_container=data.lines + 10, poll_interval=3.0)
+    return FrameClockApp(settings, max_lines_per_container=data.lines + 10)

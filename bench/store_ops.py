@@ -31,7 +31,7 @@ def _timed_ms(fn: Any) -> float:
 
 def measure(lines: int) -> dict[str, Any]:
     from logtui.analysis import error_summary
-    from logtui.remote import _StreamReader
+    from logtui.reader import StreamReader as _StreamReader
     from logtui.tui.digest import DigestBuilder
     from logtui.tui.store import Filter, FilteredView, LogStore, compile_search
 

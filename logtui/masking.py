@@ -78,7 +78,7 @@ _RULES: tuple[_Rule, ...] = (
     _Rule(
         ("private key",),
         re.compile(
-            r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----(?:\n(?:\S+Z )?[A-Za-z0-9+/=]+)*"
+            r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----(?:\n(?:\S+Z )?[A-Za-z0-9+/=]+(?![^\n]))*"
             r"(?:\n(?:\S+Z )?-----END [A-Z0-9 ]*PRIVATE KEY-----)?"
         ),
         _mask_key_block,

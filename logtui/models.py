@@ -64,6 +64,19 @@ class LogEntry:
         entry._raw, entry._msg, entry._dts, entry._ts = raw_line, message_at, None, None
         return entry
 
+    def compact(self) -> tuple[str, str, int | str, str | None, str | None]:
+        """What `from_compact` needs besides container and stream: cheap to pickle."""
+        return (self.level, self._raw, self._msg, self._ts, self._dts)
+
+    @classmethod
+    def from_compact(
+        cls, container_name: str, stream: str, state: tuple[str, str, int | str, str | None, str | None]
+    ) -> LogEntry:
+        entry = cls.__new__(cls)
+        entry.container_name, entry.stream = container_name, stream
+        entry.level, entry._raw, entry._msg, entry._ts, entry._dts = state
+        return entry
+
     @property
     def raw_line(self) -> str:
         return self._raw

@@ -11,15 +11,17 @@ import asyncio
 import contextlib
 import json
 import math
+from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from typing import Any
 
 from . import guard
 from .audit import AuditLog
 from .config import Settings
-from .masking import mask_inspect, mask_text
+from .masking import mask_inspect
 from .models import CommandResult, ContainerInfo, ContainerStats, LogEntry
-from .parser import EntryAssembler, merge_by_time, split_docker_line
+from .parser import merge_by_time, split_docker_line
+from .reader import LocalReader, ReaderFactory, StreamReader
 from .transport import CommandTimeout, ConnectionFailed, HostKeyNotTrusted, SSHTransport
 
 MAX_HOURS = 24 * 366
@@ -27,6 +29,12 @@ MAX_HOURS = 24 * 366
 
 FLUSH_AFTER_S = 0.25
 """A held-back multi-line entry is released after this long without a new line."""
+
+MAX_PARSING = 8
+"""Chunks of one follow stream handed to its readers and not parsed yet, at most."""
+
+PARSED_POLL_S = 0.01
+"""While chunks are being parsed elsewhere, how often finished ones are looked for."""
 
 LOGS_CHUNK = 1 << 18
 """Bytes read from a channel at once when fetching history: large reads, few calls."""
@@ -55,11 +63,6 @@ def docker_error(result: CommandResult) -> str:
     lines = [ln for ln in text.splitlines() if ln.strip() and not split_docker_line(ln)[0]]
     message = " ".join(lines[-3:]).strip() or f"exit status {result.exit_status}"
     return message
-
-
-def _decode(line: bytes) -> str:
-    """Log bytes as text; invalid UTF-8 shows as `\\xff` escapes, so no byte is lost."""
-    return line.decode("utf-8", errors="backslashreplace")
 
 
 def _percent(value: str) -> float:
@@ -109,109 +112,6 @@ def parse_stats(stdout: bytes) -> list[ContainerStats]:
             )
         )
     return rows
-
-
-class _LineSplitter:
-    """Splits a byte stream into complete lines, carrying a partial last line over.
-
-    Each chunk's complete lines are decoded at once ("\\n" never occurs inside a UTF-8
-    sequence, so this equals decoding line by line, at a fraction of the calls).
-    """
-
-    def __init__(self) -> None:
-        self._rest = b""
-
-    def feed_text(self, chunk: bytes) -> str | None:
-        """The chunk's complete lines as one text without the last "\\n"; None if none."""
-        if self._rest:
-            chunk = self._rest + chunk
-        cut = chunk.rfind(b"\n")
-        if cut == -1:
-            self._rest = chunk
-            return None
-        self._rest = chunk[cut + 1 :]
-        return _decode(chunk[:cut])
-
-    def feed(self, chunk: bytes) -> list[str]:
-        text = self.feed_text(chunk)
-        return [] if text is None else text.split("\n")
-
-    def flush(self) -> list[str]:
-        rest, self._rest = self._rest, b""
-        return [_decode(rest)] if rest else []
-
-
-MAX_HELD_KEY_LINES = 1000
-"""Lines of a private key block held back to be masked whole (see `_Masker`)."""
-
-
-class _Masker:
-    """Masks secrets in text that arrives chunk by chunk.
-
-    A private key block still open at the end of a chunk is held back until its END line
-    (or MAX_HELD_KEY_LINES lines) arrives, so its body is masked as a whole; other secrets
-    sit within a few lines and are masked where they are.
-    """
-
-    def __init__(self, enabled: bool) -> None:
-        self.enabled = enabled
-        self._held = ""
-
-    def feed(self, text: str | None) -> str | None:
-        """Masked text of the complete lines that can be released now (None: none)."""
-        if not self.enabled:
-            return text
-        if self._held:
-            text = self._held if text is None else self._held + "\n" + text
-            self._held = ""
-        if text is None:
-            return None
-        begin = text.rfind("-----BEGIN ")
-        if begin != -1 and "-----END " not in text[begin:] and "PRIVATE KEY-----" in text[begin : begin + 80]:
-            start = text.rfind("\n", 0, begin) + 1
-            if text.count("\n", start) < MAX_HELD_KEY_LINES:
-                self._held = text[start:]
-                if start == 0:
-                    return None
-                text = text[: start - 1]
-        return mask_text(text)
-
-    def flush(self) -> str | None:
-        held, self._held = self._held, ""
-        return mask_text(held) if held else None
-
-
-class _StreamReader:
-    """One output stream of one `docker logs`: bytes in, entries out (split, decoded,
-    masked, grouped)."""
-
-    __slots__ = ("assembler", "masker", "splitter")
-
-    def __init__(self, name: str, stream: str, mask: bool) -> None:
-        self.splitter = _LineSplitter()
-        self.masker = _Masker(mask)
-        self.assembler = EntryAssembler(name, stream)
-
-    @property
-    def errors(self) -> list[str]:
-        """The last lines without a docker stamp: on stderr, docker's own messages."""
-        return self.assembler.unstamped[-5:]
-
-    def _entries(self, text: str | None) -> list[LogEntry]:
-        return [] if text is None else self.assembler.feed_text(text)
-
-    def feed(self, chunk: bytes) -> list[LogEntry]:
-        return self._entries(self.masker.feed(self.splitter.feed_text(chunk)))
-
-    def quiet(self) -> list[LogEntry]:
-        """The stream went quiet: release held lines and the pending entry."""
-        return self._entries(self.masker.flush()) + self.assembler.flush()
-
-    def close(self) -> list[LogEntry]:
-        """End of stream: everything still held, including a last line without "\\n"."""
-        rest = self.splitter.flush()
-        entries = self._entries(self.masker.feed(rest[0] if rest else None))
-        return entries + self._entries(self.masker.flush()) + self.assembler.flush()
 
 
 class ResumePoint:
@@ -276,8 +176,11 @@ class RemoteDocker:
         *,
         audit: AuditLog | None = None,
         max_parallel: int = 8,
+        reader_factory: ReaderFactory | None = None,
     ) -> None:
+        """`reader_factory` makes the parsers of `follow`'s streams (default: in this thread)."""
         self.settings = settings
+        self.reader_factory: ReaderFactory = reader_factory or LocalReader
         self.transport = SSHTransport(settings, audit)
         self._parallel = asyncio.Semaphore(max_parallel)
 
@@ -330,7 +233,7 @@ class RemoteDocker:
         which overlaps parsing with the server's sending.
         """
         command = self._build(guard.docker_logs, name, since=since, until=until, tail=tail)
-        readers = {s: _StreamReader(name, s, self.settings.mask_secrets) for s in ("stdout", "stderr")}
+        readers = {s: StreamReader(name, s, self.settings.mask_secrets) for s in ("stdout", "stderr")}
         parsed: dict[str, list[LogEntry]] = {"stdout": [], "stderr": []}
         status = 0
         timeout = self.settings.command_timeout
@@ -472,8 +375,11 @@ class RemoteDocker:
         self, command: guard.GuardedCommand, name: str, notify: StateCallback
     ) -> AsyncIterator[list[LogEntry]]:
         """One `docker logs --follow` channel, parsed as it comes; held entries flushed when quiet."""
-        readers = {s: _StreamReader(name, s, self.settings.mask_secrets) for s in ("stdout", "stderr")}
+        make = self.reader_factory
+        readers = {s: make(name, s, self.settings.mask_secrets) for s in ("stdout", "stderr")}
         queue: asyncio.Queue[tuple[str, bytes] | BaseException | None] = asyncio.Queue(maxsize=32)
+        parsing: deque[asyncio.Future[list[LogEntry]]] = deque()
+        """Chunks handed to the readers whose entries are not yielded yet, in arrival order."""
 
         async def pump() -> None:
             try:
@@ -485,16 +391,27 @@ class RemoteDocker:
 
         task = asyncio.create_task(pump())
         status = 0
+        ended = False
         try:
             await self.transport.connect()
             notify("connected", self.settings.label)
             while True:
+                while parsing and parsing[0].done():
+                    entries = await parsing.popleft()
+                    if entries:
+                        yield entries
+                if len(parsing) >= MAX_PARSING:
+                    entries = await parsing.popleft()  # the parser is behind: wait for it
+                    if entries:
+                        yield entries
+                    continue
                 try:
-                    item = await asyncio.wait_for(queue.get(), FLUSH_AFTER_S)
+                    item = await asyncio.wait_for(queue.get(), PARSED_POLL_S if parsing else FLUSH_AFTER_S)
                 except TimeoutError:
-                    held = [e for r in readers.values() for e in r.quiet()]
-                    if held:
-                        yield held
+                    if not parsing:  # quiet: release held lines and the pending entries
+                        held = [e for r in readers.values() for e in await r.quiet()]
+                        if held:
+                            yield held
                     continue
                 if item is None:
                     break
@@ -504,10 +421,13 @@ class RemoteDocker:
                 if kind == "exit":
                     status = int(data or b"0")
                     continue
-                entries = readers[kind].feed(data)
+                parsing.append(readers[kind].feed(data))
+            while parsing:
+                entries = await parsing.popleft()
                 if entries:
                     yield entries
-            tail_entries = [e for r in readers.values() for e in r.close()]
+            tail_entries = [e for r in readers.values() for e in await r.close()]
+            ended = True
             if tail_entries:
                 yield tail_entries
             if status != 0:
@@ -517,3 +437,8 @@ class RemoteDocker:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
+            if not ended:
+                for reader in readers.values():
+                    drop = getattr(reader, "drop", None)
+                    if drop is not None:
+                        drop()

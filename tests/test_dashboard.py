@@ -143,6 +143,9 @@ async def test_new_lines_follow_live(make_app, host) -> None:
         pane = app.log_pane
         assert pane.following and pane.scroll_y == pane.max_scroll_y
         assert shown(app)[-1] == "a brand new line"
+        # parsed on the other core, by the dashboard's worker process
+        assert app._parse is not None and not app._parse.broken
+        assert app.remote is not None and app.remote.reader_factory == app._parse.reader
 
 
 # -- keys --------------------------------------------------------------------------------

@@ -117,7 +117,7 @@ def test_long_lines_with_every_trigger_word_do_not_backtrack() -> None:
 
 def test_private_key_split_across_chunks_is_masked_whole() -> None:
     """Output arrives in chunks: a key block cut by a chunk boundary is held, then masked whole."""
-    from logtui.remote import _Masker
+    from logtui.reader import Masker as _Masker
 
     masker = _Masker(True)
     first = masker.feed("hello\n-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA")
@@ -136,3 +136,18 @@ def test_secret_split_over_lines_is_masked() -> None:
     """A key word, its `:` and its value on separate lines are still one secret."""
     assert mask_text("token\n\n:\npostgres-pw") == "token\n\n:\n***"
     assert mask_text("Authorization:\n Bearer\n abcdefgh123") == "Authorization:\n Bearer\n ***"
+
+
+def test_a_key_header_never_eats_the_start_of_the_next_line() -> None:
+    """Found by chunking tests: the block's body matched `2025` of a stamped line after the
+    BEGIN line, which masked the year and cost the line its docker stamp."""
+    lines = [
+        "2025-08-16T14:30:02.000000001Z -----BEGIN RSA PRIVATE KEY-----",
+        "2025-08-16T14:30:02.000000002Z [INFO] next line",
+        "2025-08-16T14:30:02.000000003Z -----BEGIN RSA PRIVATE KEY-----",
+        "2025-08-16T14:30:02.000000004Z MIIEowIBAAKCAQEA",
+        "2025-08-16T14:30:02.000000005Z -----END RSA PRIVATE KEY-----",
+    ]
+    masked = mask_text("\n".join(lines)).split("\n")
+    assert masked[:3] == lines[:3] and masked[4] == lines[4]
+    assert masked[3] == "2025-08-16T14:30:02.000000004Z ***"

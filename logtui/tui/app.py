@@ -1,9 +1,11 @@
 """The dashboard app: containers, live logs and errors of one docker host, read-only.
 
-All SSH work runs in async workers that only append to the store (`_inbox`); the UI
-takes what arrived a few times a second (`_tick`) and redraws only what changed. The
-container list and stats are polled by one worker that schedules the next poll when it
-finishes, so polls never overlap. The app knows `RemoteDocker`, never asyncssh.
+All SSH work runs in async workers; the bytes they read are parsed in a separate process
+(`ParseProcess`, the other core) and the entries appended to a bounded inbox. The UI
+takes at most one budget of entries from it per tick (`_tick`) and redraws only what
+changed. The container
+list and stats are polled by one worker that schedules the next poll when it finishes, so
+polls never overlap. The app knows `RemoteDocker`, never asyncssh.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import asyncio
 import contextlib
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import ClassVar
@@ -22,16 +24,20 @@ from textual import events, on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.css.query import NoMatches
 from textual.reactive import var
+from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Input, Static
 
 from ..config import Settings
 from ..models import ContainerInfo, ContainerStats, LogEntry
+from ..parse_process import ParseProcess
 from ..remote import RemoteDocker, ResumePoint, since_for_hours
 from ..transport import HostKeyNotTrusted
 from ._containers import ALL, ContainerList, ContainerRow
 from ._errors import ErrorPane
 from ._help import HelpScreen
+from ._inbox import Inbox
 from ._logpane import LogPane
 from .digest import DigestBuilder, ErrorDigest
 from .render import compact_count, safe_text, short_memory, short_status, sparkline
@@ -42,12 +48,20 @@ WINDOWS: tuple[float, ...] = (0.25, 1.0, 6.0, 24.0)
 LEVEL_NAMES = {"DEBUG": "all", "INFO": "≥INFO", "WARNING": "≥WARNING", "ERROR": "≥ERROR"}
 TICK_S = 0.25
 """How often arrived lines are handed to the UI."""
+TICK_BUDGET = 50_000
+"""Most entries one tick takes: a flood is drawn in slices that keep keys responsive."""
+INBOX_LIMIT = 200_000
+"""Entries waiting for the UI at which the followers stop reading (SSH pushes back)."""
 SLOW_TICK_S = 1.0
 """How often rates, error counts and the error pane are recomputed."""
 DIGEST_EVERY_S = 1.0
 """Least time between two error digests (templating tens of thousands of errors costs)."""
-POLL_S = 3.0
-"""Pause between the end of one container/stats poll and the start of the next."""
+POLL_S = 5.0
+"""Pause between the end of one container poll and the start of the next: how soon a new
+container shows (an exited one shows at once: its log stream ends)."""
+STATS_EVERY = 2
+"""`docker stats` runs on every STATS_EVERY-th poll (and the first): CPU and memory move
+slowly, and each `docker stats --no-stream` costs the server a sampling pass."""
 
 
 def utc_now() -> datetime:
@@ -64,13 +78,6 @@ class StreamState:
 
     state: str = "connecting"
     detail: str = ""
-
-
-@dataclass
-class _Inbox:
-    """Batches handed from the followers to the UI, tagged with the window generation."""
-
-    batches: list[tuple[int, str, list[LogEntry]]] = field(default_factory=list)
 
 
 class LogtuiApp(App[int]):
@@ -128,6 +135,7 @@ class LogtuiApp(App[int]):
         self.filter = Filter()
         self.search_text = ""
         self.remote: RemoteDocker | None = None
+        self._parse: ParseProcess | None = None
         self.containers: dict[str, ContainerInfo] = {}
         self.stats: dict[str, ContainerStats] = {}
         self.streams: dict[str, StreamState] = {}
@@ -138,7 +146,7 @@ class LogtuiApp(App[int]):
         self._digest_started = -DIGEST_EVERY_S
         self.last_export: Path | None = None
         self.lines_per_second = 0.0
-        self._inbox = _Inbox()
+        self._inbox = Inbox(INBOX_LIMIT)
         self._generation = 0
         self._following: set[str] = set()
         """Containers whose log stream is open."""
@@ -147,6 +155,7 @@ class LogtuiApp(App[int]):
         self._errors_dirty = True
         self._spark: dict[str, str] = {}
         self._polls = 0
+        self._ticks: list[Timer] = []
 
     # -- layout ----------------------------------------------------------------------------
 
@@ -179,11 +188,12 @@ class LogtuiApp(App[int]):
         self.query_one("#errors").border_title = f"ERRORS (last {window_label(self.window_hours)})"
         self.error_pane.show_text(Text("loading…", style="dim italic"))
         self.query_one("#search").display = False
-        self.remote = RemoteDocker(self.settings)
+        self._parse = ParseProcess.start()
+        readers = self._parse.reader if self._parse is not None else None
+        self.remote = RemoteDocker(self.settings, reader_factory=readers)
         self._update_titles()
         self._update_status()
-        self.set_interval(TICK_S, self._tick)
-        self.set_interval(SLOW_TICK_S, self._slow_tick)
+        self._ticks = [self.set_interval(TICK_S, self._tick), self.set_interval(SLOW_TICK_S, self._slow_tick)]
         self.log_pane.focus()
         self._poll()
 
@@ -193,9 +203,13 @@ class LogtuiApp(App[int]):
         left.styles.width = 60 if event.size.width >= 140 else max(28, event.size.width * 3 // 10)
 
     async def on_unmount(self) -> None:
+        for timer in self._ticks:
+            timer.stop()  # the panes are going: nothing may draw into them now
         self.workers.cancel_all()
         if self.remote is not None:
             await self.remote.close()
+        if self._parse is not None:
+            self._parse.shutdown()
 
     # -- background work -------------------------------------------------------------------
 
@@ -208,7 +222,7 @@ class LogtuiApp(App[int]):
             self._set_containers(containers)
             self.connection, self.connection_detail = "connected", ""
             running = [c.name for c in containers if c.running]
-            if running:
+            if running and (self._polls % STATS_EVERY == 0 or not self.stats):
                 try:
                     stats = await self.remote.stats(running)
                     self.stats = {s.name: s for s in stats}
@@ -254,6 +268,7 @@ class LogtuiApp(App[int]):
         """One container's stream: the window's history, then new lines as they come."""
         assert self.remote is not None
         since, skip = self._resume_point(name)
+        inbox = self._inbox
 
         def on_state(state: str, detail: str) -> None:
             if generation == self._generation:
@@ -266,7 +281,9 @@ class LogtuiApp(App[int]):
                 if skip is not None:
                     batch = [e for e in batch if skip(e)]
                 if batch:
-                    self._inbox.batches.append((generation, name, batch))
+                    inbox.put(generation, name, batch)
+                while inbox.full and generation == self._generation:
+                    await asyncio.sleep(0.01)  # the UI is behind: stop reading, SSH pushes back
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # one container's failure must not stop the others
@@ -289,8 +306,12 @@ class LogtuiApp(App[int]):
         return resume.timestamp, resume.make_filter()
 
     def _tick(self) -> None:
+        with contextlib.suppress(NoMatches):  # the panes are gone: the app is closing
+            self._take_arrived()
+
+    def _take_arrived(self) -> None:
         """Hand what the followers received to the store and the log pane, in one go."""
-        batches, self._inbox.batches = self._inbox.batches, []
+        batches = self._inbox.take(TICK_BUDGET)
         added: list[LogEntry] = []
         evicted: list[LogEntry] = []
         for generation, name, batch in batches:
@@ -308,6 +329,10 @@ class LogtuiApp(App[int]):
         self._update_status()
 
     def _slow_tick(self) -> None:
+        with contextlib.suppress(NoMatches):
+            self._recount()
+
+    def _recount(self) -> None:
         now = self.clock()
         total_recent = 0
         for name in self.store.names:
@@ -648,7 +673,7 @@ class LogtuiApp(App[int]):
         self.window_hours = hours
         self._generation += 1
         self.workers.cancel_group(self, "follow")
-        self._inbox.batches.clear()
+        self._inbox.clear()
         self._following.clear()
         self._followed.clear()
         self.store.clear()

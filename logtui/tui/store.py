@@ -81,9 +81,10 @@ class Merged:
     rebuilds the merge otherwise.
     """
 
-    __slots__ = ("entries", "key", "longest", "ranks", "rows")
+    __slots__ = ("entries", "key", "longest", "names", "ranks", "rows")
 
-    def __init__(self, key: tuple[int, ...], entries: list[LogEntry]) -> None:
+    def __init__(self, names: tuple[str, ...], key: tuple[int, ...], entries: list[LogEntry]) -> None:
+        self.names = names
         self.key = key
         self.entries = entries
         self.rows: list[LogEntry] | None = None
@@ -98,12 +99,35 @@ class Merged:
         return self.rows, self.ranks, self.longest
 
     def extend(self, key: tuple[int, ...], fresh: list[LogEntry]) -> None:
+        """Add entries that arrived (sorted by time, ties in container order).
+
+        Only the tail they overlap is merged and re-expanded (stdout, stderr and containers
+        arrive a little out of order; re-sorting a million entries for that would stall the
+        UI). Equal stamps end up in container order, then arrival order: what a fresh sort
+        of the buffers gives.
+        """
         self.key = key
-        self.entries.extend(fresh)
+        if not fresh:
+            return
+        entries = self.entries
+        first = fresh[0].timestamp
+        if not entries or entries[-1].timestamp < first:  # the usual case: all newer
+            at, tail = len(entries), fresh
+        else:
+            order = {name: i for i, name in enumerate(self.names)}
+
+            def by_time(entry: LogEntry) -> tuple[str, int]:
+                return entry.timestamp, order[entry.container_name]
+
+            at = bisect_left(entries, first, key=_timestamp)
+            tail = list(merge(entries[at:], fresh, key=by_time))  # ties: kept ones first
+        appended = at == len(entries)
+        entries[at:] = tail
         if self.rows is not None:
-            rows, ranks, longest = _ranked_rows(fresh)
-            self.rows.extend(rows)
-            self.ranks.extend(ranks)
+            row_at = len(self.rows) if appended else bisect_left(self.rows, first, key=_timestamp)
+            rows, ranks, longest = _ranked_rows(tail)
+            self.rows[row_at:] = rows
+            self.ranks[row_at:] = ranks
             self.longest = list(map(max, self.longest, longest))
 
 
@@ -276,8 +300,7 @@ class LogStore:
             if cached.key == key:
                 return cached
             fresh = self._appended(chosen, cached.key, key)
-            newest = cached.entries[-1].timestamp if cached.entries else ""
-            if fresh is not None and (not fresh or fresh[0].timestamp > newest):  # ties: rebuild
+            if fresh is not None:
                 cached.extend(key, fresh)
                 return cached
         # A buffer is in arrival order, which is time order per stream but not across
@@ -286,7 +309,7 @@ class LogStore:
         self._merged.pop(chosen, None)
         while len(self._merged) >= 4:  # a few container choices at most
             del self._merged[next(iter(self._merged))]
-        merged = self._merged[chosen] = Merged(key, entries)
+        merged = self._merged[chosen] = Merged(chosen, key, entries)
         return merged
 
     def _appended(

@@ -1,0 +1,165 @@
+"""Bytes of one `docker logs` output stream in, log entries out.
+
+Split into lines (a partial last line waits for the next chunk), decoded once per chunk,
+secrets masked, lines grouped into entries. No I/O: `RemoteDocker` feeds it what SSH
+delivers, and the dashboard's parse process runs the same code on the other core.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Protocol
+
+from .masking import mask_text
+from .models import LogEntry
+from .parser import EntryAssembler
+
+
+def decode(line: bytes) -> str:
+    """Log bytes as text; invalid UTF-8 shows as `\\xff` escapes, so no byte is lost."""
+    return line.decode("utf-8", errors="backslashreplace")
+
+
+class LineSplitter:
+    """Splits a byte stream into complete lines, carrying a partial last line over.
+
+    Each chunk's complete lines are decoded at once ("\\n" never occurs inside a UTF-8
+    sequence, so this equals decoding line by line, at a fraction of the calls).
+    """
+
+    def __init__(self) -> None:
+        self._rest = b""
+
+    def feed_text(self, chunk: bytes) -> str | None:
+        """The chunk's complete lines as one text without the last "\\n"; None if none."""
+        if self._rest:
+            chunk = self._rest + chunk
+        cut = chunk.rfind(b"\n")
+        if cut == -1:
+            self._rest = chunk
+            return None
+        self._rest = chunk[cut + 1 :]
+        return decode(chunk[:cut])
+
+    def feed(self, chunk: bytes) -> list[str]:
+        text = self.feed_text(chunk)
+        return [] if text is None else text.split("\n")
+
+    def flush(self) -> list[str]:
+        rest, self._rest = self._rest, b""
+        return [decode(rest)] if rest else []
+
+
+MAX_HELD_KEY_LINES = 1000
+"""Lines of a private key block held back to be masked whole (see `Masker`)."""
+
+
+class Masker:
+    """Masks secrets in text that arrives chunk by chunk.
+
+    A private key block still open at the end of a chunk is held back until its END line
+    (or MAX_HELD_KEY_LINES lines) arrives, so its body is masked as a whole; other secrets
+    sit within a few lines and are masked where they are.
+    """
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self._held = ""
+
+    def feed(self, text: str | None) -> str | None:
+        """Masked text of the complete lines that can be released now (None: none)."""
+        if not self.enabled:
+            return text
+        if self._held:
+            text = self._held if text is None else self._held + "\n" + text
+            self._held = ""
+        if text is None:
+            return None
+        begin = text.rfind("-----BEGIN ")
+        if begin != -1 and "-----END " not in text[begin:] and "PRIVATE KEY-----" in text[begin : begin + 80]:
+            start = text.rfind("\n", 0, begin) + 1
+            if text.count("\n", start) < MAX_HELD_KEY_LINES:
+                self._held = text[start:]
+                if start == 0:
+                    return None
+                text = text[: start - 1]
+        return mask_text(text)
+
+    def flush(self) -> str | None:
+        held, self._held = self._held, ""
+        return mask_text(held) if held else None
+
+
+class StreamReader:
+    """One output stream of one `docker logs`: bytes in, entries out (split, decoded,
+    masked, grouped)."""
+
+    __slots__ = ("assembler", "masker", "splitter")
+
+    def __init__(self, name: str, stream: str, mask: bool) -> None:
+        self.splitter = LineSplitter()
+        self.masker = Masker(mask)
+        self.assembler = EntryAssembler(name, stream)
+
+    @property
+    def errors(self) -> list[str]:
+        """The last lines without a docker stamp: on stderr, docker's own messages."""
+        return self.assembler.unstamped[-5:]
+
+    def _entries(self, text: str | None) -> list[LogEntry]:
+        return [] if text is None else self.assembler.feed_text(text)
+
+    def feed(self, chunk: bytes) -> list[LogEntry]:
+        return self._entries(self.masker.feed(self.splitter.feed_text(chunk)))
+
+    def quiet(self) -> list[LogEntry]:
+        """The stream went quiet: release held lines and the pending entry."""
+        return self._entries(self.masker.flush()) + self.assembler.flush()
+
+    def close(self) -> list[LogEntry]:
+        """End of stream: everything still held, including a last line without "\\n"."""
+        rest = self.splitter.flush()
+        entries = self._entries(self.masker.feed(rest[0] if rest else None))
+        return entries + self._entries(self.masker.flush()) + self.assembler.flush()
+
+
+class AsyncReader(Protocol):
+    """A `StreamReader` whose work may run elsewhere: each call returns a future, and
+    the results of one reader's calls complete in the order the calls were made."""
+
+    def feed(self, chunk: bytes) -> asyncio.Future[list[LogEntry]]: ...
+    def quiet(self) -> asyncio.Future[list[LogEntry]]: ...
+    def close(self) -> asyncio.Future[list[LogEntry]]: ...
+    @property
+    def errors(self) -> list[str]: ...
+
+
+ReaderFactory = Callable[[str, str, bool], AsyncReader]
+"""reader(container, stream, mask_secrets)."""
+
+
+def _done(entries: list[LogEntry]) -> asyncio.Future[list[LogEntry]]:
+    future: asyncio.Future[list[LogEntry]] = asyncio.get_running_loop().create_future()
+    future.set_result(entries)
+    return future
+
+
+class LocalReader:
+    """`AsyncReader` doing the work at once, in this thread: results are ready when returned."""
+
+    def __init__(self, container: str, stream: str, mask: bool) -> None:
+        self._reader = StreamReader(container, stream, mask)
+
+    @property
+    def errors(self) -> list[str]:
+        return self._reader.errors
+
+    def feed(self, chunk: bytes) -> asyncio.Future[list[LogEntry]]:
+        return _done(self._reader.feed(chunk))
+
+    def quiet(self) -> asyncio.Future[list[LogEntry]]:
+        return _done(self._reader.quiet())
+
+    def close(self) -> asyncio.Future[list[LogEntry]]:
+        return _done(self._reader.close())
