@@ -24,6 +24,8 @@ from ._app import FrameClockApp, make_app, scenario_file
 from ._data import bulk_data, docker_script
 
 RATE = 100_000
+TYPING_S = 0.08
+"""Between two typed characters of the search (what the search text is built during)."""
 TIMED = ["e", "a", "w", "i", "a", "pageup", "G", "e", "a", "search", "escape"]
 
 
@@ -63,8 +65,9 @@ async def _session(settings: Any, data: Any, rounds: int) -> dict[str, Any]:
                 if key == "search":
                     await _press(app, "slash", "/")
                     await asyncio.sleep(0.1)
-                    for ch in "timeout|refused":
+                    for ch in "timeout|refused":  # typed at a brisk human pace
                         await _press(app, "vertical_line" if ch == "|" else ch, ch)
+                        await asyncio.sleep(TYPING_S)
                     await asyncio.sleep(0.1)
                     ms = await _timed(app, "enter", "\r")
                 else:

@@ -2,9 +2,10 @@
 
 Parsing costs several microseconds a line in Python; under a flood of 100,000 lines a
 second that is most of a core, and on the UI's event loop it would hold key presses back.
-So the dashboard sends what SSH delivers (bytes, cheap to pass) to one worker process that
-runs the same `StreamReader` code, and gets compact entries back. One worker serves every
-stream and runs requests in the order sent, so each stream's chunks are parsed in order.
+So the dashboard sends what SSH delivers (bytes, cheap to pass) to worker processes that
+run the same `StreamReader` code, and gets compact entries back. Each stream is tied to one
+worker, which runs requests in the order sent, so its chunks are parsed in order; streams
+are spread over the workers (as many as cores, at most WORKERS).
 
 If the process cannot start, the dashboard parses in-process; if it dies, the streams
 reconnect (as after a dropped connection, from their resume points) and parse in-process.
@@ -89,26 +90,39 @@ def _stderr_with_a_descriptor() -> Iterator[None]:
             sys.stderr = saved
 
 
-class ParseProcess:
-    """The worker process, and a factory of readers whose work it does."""
+WORKERS = 2
+"""Parse processes at most (fewer on a machine with fewer cores)."""
 
-    def __init__(self, pool: ProcessPoolExecutor) -> None:
-        self._pool = pool
+
+class ParseProcess:
+    """The worker processes, and a factory of readers whose work they do."""
+
+    def __init__(self, pools: list[ProcessPoolExecutor]) -> None:
+        self._pools = pools
         self._keys = itertools.count()
         self.broken = False
 
     @classmethod
-    def start(cls) -> ParseProcess | None:
-        """The running worker, or None when this system cannot start one."""
+    def start(cls, workers: int | None = None) -> ParseProcess | None:
+        """Running workers, or None when this system cannot start one."""
+        count = workers or max(1, min(WORKERS, os.cpu_count() or 1))
+        pools: list[ProcessPoolExecutor] = []
         try:
             with _stderr_with_a_descriptor():
-                pool = ProcessPoolExecutor(
-                    max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=_quiet_worker
-                )
-                pool.submit(_ready)  # starts the process now, not at the first chunk
+                context = multiprocessing.get_context("spawn")
+                for _ in range(count):
+                    pool = ProcessPoolExecutor(max_workers=1, mp_context=context, initializer=_quiet_worker)
+                    pools.append(pool)
+                    pool.submit(_ready)  # starts the process now, not at the first chunk
         except (OSError, ValueError, RuntimeError, NotImplementedError):
+            for pool in pools:
+                pool.shutdown(wait=False, cancel_futures=True)
             return None
-        return cls(pool)
+        return cls(pools)
+
+    @property
+    def pids(self) -> list[int]:
+        return [pid for pool in self._pools for pid in pool._processes or ()]
 
     def reader(self, container: str, stream: str, mask: bool) -> AsyncReader:
         if self.broken:
@@ -117,7 +131,7 @@ class ParseProcess:
 
     def submit(self, key: int, op: str, arg: Any) -> Future[tuple[list[Compact], list[str]]]:
         try:
-            return self._pool.submit(_work, key, op, arg)
+            return self._pools[key % len(self._pools)].submit(_work, key, op, arg)
         except (BrokenProcessPool, RuntimeError) as exc:
             self.broken = True
             failed: Future[tuple[list[Compact], list[str]]] = Future()
@@ -125,7 +139,8 @@ class ParseProcess:
             return failed
 
     def shutdown(self) -> None:
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        for pool in self._pools:
+            pool.shutdown(wait=False, cancel_futures=True)
 
 
 class ProcessReader:

@@ -21,7 +21,7 @@ from .config import Settings
 from .masking import mask_inspect
 from .models import CommandResult, ContainerInfo, ContainerStats, LogEntry
 from .parser import merge_by_time, split_docker_line
-from .reader import LocalReader, ReaderFactory, StreamReader
+from .reader import AsyncReader, LocalReader, ReaderFactory
 from .transport import CommandTimeout, ConnectionFailed, HostKeyNotTrusted, SSHTransport
 
 MAX_HOURS = 24 * 366
@@ -112,6 +112,23 @@ def parse_stats(stdout: bytes) -> list[ContainerStats]:
             )
         )
     return rows
+
+
+def _drop(readers: dict[str, AsyncReader]) -> None:
+    """Forget the state of readers abandoned before their stream ended (in a parse process)."""
+    for reader in readers.values():
+        drop = getattr(reader, "drop", None)
+        if drop is not None:
+            drop()
+
+
+@contextlib.asynccontextmanager
+async def _dropped_on_error(readers: dict[str, AsyncReader]) -> AsyncIterator[None]:
+    try:
+        yield
+    except BaseException:
+        _drop(readers)
+        raise
 
 
 class ResumePoint:
@@ -233,25 +250,32 @@ class RemoteDocker:
         which overlaps parsing with the server's sending.
         """
         command = self._build(guard.docker_logs, name, since=since, until=until, tail=tail)
-        readers = {s: StreamReader(name, s, self.settings.mask_secrets) for s in ("stdout", "stderr")}
+        make = self.reader_factory
+        readers = {s: make(name, s, self.settings.mask_secrets) for s in ("stdout", "stderr")}
         parsed: dict[str, list[LogEntry]] = {"stdout": [], "stderr": []}
+        parsing: deque[tuple[str, asyncio.Future[list[LogEntry]]]] = deque()
         status = 0
         timeout = self.settings.command_timeout
-        async with self._parallel:
+        async with self._parallel, _dropped_on_error(readers):
             try:
                 async with asyncio.timeout(timeout):
                     async for kind, data in self.transport.stream(command, chunk_size=LOGS_CHUNK):
                         if kind == "exit":
                             status = int(data or b"0")
-                        else:
-                            parsed[kind] += readers[kind].feed(data)
+                            continue
+                        parsing.append((kind, readers[kind].feed(data)))
+                        while parsing and (parsing[0][1].done() or len(parsing) > MAX_PARSING):
+                            done_kind, entries = parsing.popleft()
+                            parsed[done_kind] += await entries
+                    for done_kind, entries in parsing:
+                        parsed[done_kind] += await entries
             except TimeoutError:
                 raise CommandTimeout(
                     f"`{command.line}` did not finish within {timeout:g}s on {self.settings.label}; "
                     "it was cancelled"
                 ) from None
-        for kind, reader in readers.items():
-            parsed[kind] += reader.close()
+            for kind, reader in readers.items():
+                parsed[kind] += await reader.close()
         if status != 0:
             lines = [ln for ln in readers["stderr"].errors if ln.strip()]
             message = " ".join(lines[-3:]).strip() or f"exit status {status}"
@@ -438,7 +462,4 @@ class RemoteDocker:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
             if not ended:
-                for reader in readers.values():
-                    drop = getattr(reader, "drop", None)
-                    if drop is not None:
-                        drop()
+                _drop(readers)

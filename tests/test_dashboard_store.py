@@ -334,3 +334,25 @@ def test_huge_lines_are_cut_for_display_only() -> None:
     view = FilteredView()
     view.rebuild(store)
     assert view.width <= 4_100 and view.rows[0].message == big.message
+
+
+def test_search_text_built_bit_by_bit_finds_what_a_cold_search_does(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The dashboard builds the search text a few blocks at a time while the user types;
+    the result is the same as building it at once, and words of the stamp or the level tag
+    (not part of the message) are never found."""
+    monkeypatch.setattr(SearchText, "BLOCK", 3)
+    words = ["timeout", "refused", "ok"]
+    prepared, cold = LogStore(max_lines_per_container=50), LogStore(max_lines_per_container=50)
+    for i in range(80):
+        for store in (prepared, cold):
+            store.add("ab"[i % 2], [entry("ab"[i % 2], i, "INFO", f"{words[i % 3]} {i}")])
+    steps = 1
+    while not prepared.prepare_text(None, max_blocks=1):
+        steps += 1
+    assert steps > 5  # it really went bit by bit
+    for needles in [("timeout",), ("refused", "ok")]:
+        found, want = prepared.find_text(None, needles), cold.find_text(None, needles)
+        assert found is not None and want is not None
+        assert [(e.container_name, e.message) for e in found] == [(e.container_name, e.message) for e in want]
+    assert len(prepared.find_text(None, ("timeout",)) or []) == len(range(0, 80, 3))
+    assert prepared.find_text(None, ("info",)) == [] and prepared.find_text(None, ("2025",)) == []

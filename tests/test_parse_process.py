@@ -11,6 +11,7 @@ import signal
 from pathlib import Path
 
 import pytest
+from scripted import scripted_containers
 
 from logtui.models import LogEntry
 from logtui.parse_process import ParseProcess
@@ -153,7 +154,7 @@ async def test_a_dead_worker_costs_no_line(parse_process: ParseProcess, tmp_path
 
     def kill_worker(i: int) -> None:
         if i == 151:
-            for pid in list(parse_process._pool._processes):  # type: ignore[union-attr]
+            for pid in parse_process.pids:
                 os.kill(pid, signal.SIGKILL)
 
     async with SimulatedHost([app], poll_interval=0.02) as host:
@@ -166,3 +167,18 @@ async def test_a_dead_worker_costs_no_line(parse_process: ParseProcess, tmp_path
     assert "reconnecting" in states
     assert parse_process.broken
     assert isinstance(parse_process.reader("app", "stdout", True), LocalReader)
+
+
+async def test_history_read_through_the_process_is_the_history_read_here(
+    parse_process: ParseProcess, tmp_path: Path
+) -> None:
+    async with SimulatedHost(scripted_containers()) as host:
+        settings = host.settings(audit_log=tmp_path / "a.jsonl")
+        here, there = RemoteDocker(settings), RemoteDocker(settings, reader_factory=parse_process.reader)
+        for name in ("web-app", "database", "exited-job"):
+            entries = await there.logs(name)
+            assert entries == await here.logs(name) and entries
+        with pytest.raises(RuntimeError, match="No such container"):
+            await there.logs("missing")
+        await here.close()
+        await there.close()

@@ -56,6 +56,10 @@ SLOW_TICK_S = 1.0
 """How often rates, error counts and the error pane are recomputed."""
 DIGEST_EVERY_S = 1.0
 """Least time between two error digests (templating tens of thousands of errors costs)."""
+PREPARE_S = 0.02
+PREPARE_BLOCKS = 2
+"""While the search box is open, every PREPARE_S this many blocks of search text are built
+(a few milliseconds each), so that Enter only scans."""
 POLL_S = 5.0
 """Pause between the end of one container poll and the start of the next: how soon a new
 container shows (an exited one shows at once: its log stream ends)."""
@@ -156,6 +160,7 @@ class LogtuiApp(App[int]):
         self._spark: dict[str, str] = {}
         self._polls = 0
         self._ticks: list[Timer] = []
+        self._preparing: Timer | None = None
 
     # -- layout ----------------------------------------------------------------------------
 
@@ -539,6 +544,16 @@ class LogtuiApp(App[int]):
         search.display = True
         search.value = self.search_text
         search.focus()
+        if self._preparing is None:  # build the search text while the user types
+            self._preparing = self.set_interval(PREPARE_S, self._prepare_search)
+
+    def _prepare_search(self) -> None:
+        names = None if self.filter.container is None else [self.filter.container]
+        open_ = self.query_one("#search", Input).display
+        if not open_ or self.store.prepare_text(names, PREPARE_BLOCKS):
+            assert self._preparing is not None
+            self._preparing.stop()
+            self._preparing = None
 
     @on(Input.Submitted, "#search")
     def _search_submitted(self, event: Input.Submitted) -> None:

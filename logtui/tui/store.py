@@ -152,10 +152,11 @@ class SearchText:
         """(number of its first entry, lower-cased texts holding the messages end to end,
         where each text starts in it (plus the end), where its message starts in the text)."""
 
-    def update(self, buffer: deque[LogEntry], added: int) -> None:
-        """Catch up with `buffer`, which has received `added` entries in all."""
+    def update(self, buffer: deque[LogEntry], added: int, max_blocks: int | None = None) -> bool:
+        """Catch up with `buffer`, which has received `added` entries in all, or make at most
+        `max_blocks` blocks towards it; True when caught up."""
         if added == self.added:
-            return
+            return True
         base = added - len(buffer)  # the number of buffer[0]
         blocks = self.blocks
         if not self.exact:
@@ -166,7 +167,8 @@ class SearchText:
         if blocks and len(blocks[-1][2]) - 1 < self.BLOCK:
             blocks.pop()  # not full: made again with the new entries
         start = blocks[-1][0] + len(blocks[-1][2]) - 1 if blocks else base
-        fresh = list(islice(buffer, start - base, None))
+        stop = None if max_blocks is None else start - base + max_blocks * self.BLOCK
+        fresh = list(islice(buffer, start - base, stop))
         for offset in range(0, len(fresh), self.BLOCK):
             texts, skips = message_sources(fresh[offset : offset + self.BLOCK])
             joined = "".join(texts)
@@ -180,7 +182,9 @@ class SearchText:
                 text = joined.lower()  # same length: only U+0130 grows, and it is a trap
             starts = array("q", accumulate(map(len, texts), initial=0))
             blocks.append((start + offset, text, starts, array("I", skips)))
-        self.added = added
+        covered = start + len(fresh)
+        self.added = added if covered >= added or not self.exact else covered
+        return self.added == added
 
     def find(self, needles: Sequence[str], base: int) -> list[int]:
         """Numbers (from `base`) of the entries whose message contains a lower-case needle."""
@@ -346,6 +350,19 @@ class LogStore:
             found.extend([entries[i] for i in text.find(needles, added - len(buffer))])
         found.sort(key=_timestamp)  # stable: the same order as filtering the merge
         return found
+
+    def prepare_text(self, names: Iterable[str] | None, max_blocks: int = 4) -> bool:
+        """Build a little of the search text of these containers; True when all is built.
+
+        Called while the user types a search, so that the search itself only scans.
+        """
+        for name in self._chosen(names):
+            text = self._texts.get(name)
+            if text is None:
+                text = self._texts[name] = SearchText()
+            if not text.update(self.buffers[name], self._added[name], max_blocks):
+                return False
+        return True
 
     def forget_text(self) -> None:
         """Drop the search texts (they hold a lower-cased copy of every message)."""
