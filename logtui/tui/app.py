@@ -1,11 +1,10 @@
 """The dashboard app: containers, live logs and errors of one docker host, read-only.
 
-All SSH work runs in async workers; the bytes they read are parsed in a separate process
-(`ParseProcess`, the other core) and the entries appended to a bounded inbox. The UI
+All SSH work runs in async workers; the bytes they read are parsed in worker processes
+(`ParseProcess`, on the other cores) and the entries appended to a bounded inbox. The UI
 takes at most one budget of entries from it per tick (`_tick`) and redraws only what
-changed. The container
-list and stats are polled by one worker that schedules the next poll when it finishes, so
-polls never overlap. The app knows `RemoteDocker`, never asyncssh.
+changed. The container list and stats are polled by one worker that schedules the next
+poll when it finishes, so polls never overlap. The app knows `RemoteDocker`, never asyncssh.
 """
 
 from __future__ import annotations
@@ -208,8 +207,9 @@ class LogtuiApp(App[int]):
         left.styles.width = 60 if event.size.width >= 140 else max(28, event.size.width * 3 // 10)
 
     async def on_unmount(self) -> None:
-        for timer in self._ticks:
-            timer.stop()  # the panes are going: nothing may draw into them now
+        for timer in [*self._ticks, self._preparing]:
+            if timer is not None:
+                timer.stop()  # the panes are going: nothing may draw into them now
         self.workers.cancel_all()
         if self.remote is not None:
             await self.remote.close()
@@ -328,6 +328,10 @@ class LogtuiApp(App[int]):
                 self._errors_dirty = True
         if added or evicted:
             self.log_pane.add(added, evicted)
+            # Keep the shown containers' time-ordered merge current, a tick's worth at a
+            # time, so that a level switch or clearing a search is a mask, not a catch-up.
+            names = None if self.filter.container is None else [self.filter.container]
+            self.store.merged(names).ranked_rows()
         if self._errors_dirty and time.monotonic() - self._digest_started >= DIGEST_EVERY_S:
             self._refresh_digest()  # soon after errors arrive, at most once a second
         self._update_titles()
@@ -549,7 +553,10 @@ class LogtuiApp(App[int]):
 
     def _prepare_search(self) -> None:
         names = None if self.filter.container is None else [self.filter.container]
-        open_ = self.query_one("#search", Input).display
+        try:
+            open_ = self.query_one("#search", Input).display
+        except NoMatches:  # the app is closing
+            open_ = False
         if not open_ or self.store.prepare_text(names, PREPARE_BLOCKS):
             assert self._preparing is not None
             self._preparing.stop()
