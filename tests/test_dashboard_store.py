@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 import re
 from datetime import datetime
+from itertools import chain
 
 import pytest
 from hypothesis import given
@@ -356,3 +357,19 @@ def test_search_text_built_bit_by_bit_finds_what_a_cold_search_does(monkeypatch:
         assert [(e.container_name, e.message) for e in found] == [(e.container_name, e.message) for e in want]
     assert len(prepared.find_text(None, ("timeout",)) or []) == len(range(0, 80, 3))
     assert prepared.find_text(None, ("info",)) == [] and prepared.find_text(None, ("2025",)) == []
+
+
+def test_keep_merged_catches_up_only_when_cheap_and_merged_stays_exact() -> None:
+    store = LogStore()
+    store.add("a", [entry("a", float(i)) for i in range(0, 100, 2)])
+    store.add("b", [entry("b", float(i)) for i in range(1, 100, 2)])
+    kept = store.merged(None)
+    store.add("a", [entry("a", 99.5), entry("a", 100.0)])  # reaches back over one kept entry
+    store.keep_merged(None, max_overlap=4)
+    assert kept.key == (52, 50) and kept.entries[-3:] == store.entries()[-3:]
+    store.add("b", [entry("b", 1.5)])  # far back: left for `merged` to do when asked
+    store.keep_merged(None, max_overlap=4)
+    assert kept.key == (52, 50)
+    assert [id(e) for e in store.merged(None).entries] == [
+        id(e) for e in sorted(chain(store.buffers["a"], store.buffers["b"]), key=lambda e: e.timestamp)
+    ]

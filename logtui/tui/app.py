@@ -331,7 +331,7 @@ class LogtuiApp(App[int]):
             # Keep the shown containers' time-ordered merge current, a tick's worth at a
             # time, so that a level switch or clearing a search is a mask, not a catch-up.
             names = None if self.filter.container is None else [self.filter.container]
-            self.store.merged(names).ranked_rows()
+            self.store.keep_merged(names, max_overlap=4 * len(added))
         if self._errors_dirty and time.monotonic() - self._digest_started >= DIGEST_EVERY_S:
             self._refresh_digest()  # soon after errors arrive, at most once a second
         self._update_titles()

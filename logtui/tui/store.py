@@ -316,6 +316,27 @@ class LogStore:
         merged = self._merged[chosen] = Merged(chosen, key, entries)
         return merged
 
+    def keep_merged(self, names: Iterable[str] | None, max_overlap: int) -> None:
+        """Bring the kept merge of these containers up to date now, if it exists and the new
+        entries reach back over at most `max_overlap` kept ones (the cheap case: a tick's
+        worth of entries, a little out of order). Otherwise `merged` catches up when asked."""
+        chosen = self._chosen(names)
+        cached = self._merged.get(chosen)
+        if cached is None:
+            return
+        key = tuple(self._added[n] for n in chosen)
+        if cached.key == key:
+            return
+        fresh = self._appended(chosen, cached.key, key)
+        if fresh is None:
+            return
+        entries = cached.entries
+        if fresh and entries and entries[-1].timestamp >= fresh[0].timestamp:
+            overlap = len(entries) - bisect_left(entries, fresh[0].timestamp, key=_timestamp)
+            if overlap > max_overlap:
+                return
+        cached.extend(key, fresh)
+
     def _appended(
         self, chosen: tuple[str, ...], old: tuple[int, ...], new: tuple[int, ...]
     ) -> list[LogEntry] | None:
