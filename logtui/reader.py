@@ -131,6 +131,9 @@ class AsyncReader(Protocol):
     def feed(self, chunk: bytes) -> asyncio.Future[list[LogEntry]]: ...
     def quiet(self) -> asyncio.Future[list[LogEntry]]: ...
     def close(self) -> asyncio.Future[list[LogEntry]]: ...
+    def drop(self) -> None:
+        """Forget the stream's state: it was abandoned before its end."""
+
     @property
     def errors(self) -> list[str]: ...
 
@@ -163,3 +166,6 @@ class LocalReader:
 
     def close(self) -> asyncio.Future[list[LogEntry]]:
         return _done(self._reader.close())
+
+    def drop(self) -> None:
+        """Nothing to forget elsewhere: the state goes with this object."""

@@ -117,9 +117,7 @@ def parse_stats(stdout: bytes) -> list[ContainerStats]:
 def _drop(readers: dict[str, AsyncReader]) -> None:
     """Forget the state of readers abandoned before their stream ended (in a parse process)."""
     for reader in readers.values():
-        drop = getattr(reader, "drop", None)
-        if drop is not None:
-            drop()
+        reader.drop()
 
 
 @contextlib.asynccontextmanager
