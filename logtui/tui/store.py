@@ -98,29 +98,33 @@ class Merged:
             self.rows, self.ranks, self.longest = _ranked_rows(self.entries)
         return self.rows, self.ranks, self.longest
 
-    def extend(self, key: tuple[int, ...], fresh: list[LogEntry]) -> None:
-        """Add entries that arrived (sorted by time, ties in container order).
+    def extend(self, key: tuple[int, ...], fresh: list[LogEntry], max_overlap: int | None = None) -> bool:
+        """Add entries that arrived (sorted by time, ties in container order); False, and
+        nothing done, when they reach back over more than `max_overlap` kept entries.
 
         Only the tail they overlap is merged and re-expanded (stdout, stderr and containers
         arrive a little out of order; re-sorting a million entries for that would stall the
         UI). Equal stamps end up in container order, then arrival order: what a fresh sort
         of the buffers gives.
         """
-        self.key = key
-        if not fresh:
-            return
         entries = self.entries
+        if not fresh:
+            self.key = key
+            return True
         first = fresh[0].timestamp
         if not entries or entries[-1].timestamp < first:  # the usual case: all newer
             at, tail = len(entries), fresh
         else:
+            at = bisect_left(entries, first, key=_timestamp)
+            if max_overlap is not None and len(entries) - at > max_overlap:
+                return False
             order = {name: i for i, name in enumerate(self.names)}
 
             def by_time(entry: LogEntry) -> tuple[str, int]:
                 return entry.timestamp, order[entry.container_name]
 
-            at = bisect_left(entries, first, key=_timestamp)
             tail = list(merge(entries[at:], fresh, key=by_time))  # ties: kept ones first
+        self.key = key
         appended = at == len(entries)
         entries[at:] = tail
         if self.rows is not None:
@@ -129,6 +133,7 @@ class Merged:
             self.rows[row_at:] = rows
             self.ranks[row_at:] = ranks
             self.longest = list(map(max, self.longest, longest))
+        return True
 
 
 class SearchText:
@@ -294,21 +299,16 @@ class LogStore:
     def merged(self, names: Iterable[str] | None = None) -> Merged:
         """The time-ordered merge of the given containers (all if None), kept between calls.
 
-        Reused while nothing arrived, extended while entries only arrive after the newest
-        without evicting any, rebuilt otherwise.
+        Reused while nothing arrived, extended with what arrived while nothing was evicted,
+        rebuilt otherwise.
         """
         chosen = self._chosen(names)
-        key = tuple(self._added[n] for n in chosen)
-        cached = self._merged.get(chosen)
+        cached = self._caught_up(chosen)
         if cached is not None:
-            if cached.key == key:
-                return cached
-            fresh = self._appended(chosen, cached.key, key)
-            if fresh is not None:
-                cached.extend(key, fresh)
-                return cached
+            return cached
         # A buffer is in arrival order, which is time order per stream but not across
         # stdout and stderr; Timsort makes the nearly sorted case cheap.
+        key = tuple(self._added[n] for n in chosen)
         entries = sorted(chain.from_iterable(self.buffers[n] for n in chosen), key=_timestamp)
         self._merged.pop(chosen, None)
         while len(self._merged) >= 4:  # a few container choices at most
@@ -320,22 +320,21 @@ class LogStore:
         """Bring the kept merge of these containers up to date now, if it exists and the new
         entries reach back over at most `max_overlap` kept ones (the cheap case: a tick's
         worth of entries, a little out of order). Otherwise `merged` catches up when asked."""
-        chosen = self._chosen(names)
+        self._caught_up(self._chosen(names), max_overlap)
+
+    def _caught_up(self, chosen: tuple[str, ...], max_overlap: int | None = None) -> Merged | None:
+        """The kept merge of `chosen` brought up to date, or None if there is none or it
+        cannot be extended (evictions, or more overlap than `max_overlap`)."""
         cached = self._merged.get(chosen)
         if cached is None:
-            return
+            return None
         key = tuple(self._added[n] for n in chosen)
         if cached.key == key:
-            return
+            return cached
         fresh = self._appended(chosen, cached.key, key)
-        if fresh is None:
-            return
-        entries = cached.entries
-        if fresh and entries and entries[-1].timestamp >= fresh[0].timestamp:
-            overlap = len(entries) - bisect_left(entries, fresh[0].timestamp, key=_timestamp)
-            if overlap > max_overlap:
-                return
-        cached.extend(key, fresh)
+        if fresh is None or not cached.extend(key, fresh, max_overlap):
+            return None
+        return cached
 
     def _appended(
         self, chosen: tuple[str, ...], old: tuple[int, ...], new: tuple[int, ...]
