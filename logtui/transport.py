@@ -11,13 +11,13 @@ import asyncio
 import contextlib
 import time
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import asyncssh
 
 from .audit import AuditLog
 from .config import Settings
 from .guard import GuardedCommand, validate_line
+from .hostkeys import HostKeyClient, SeenHostKey, describe_untrusted_key, known_hosts_option
 from .models import CommandResult
 
 
@@ -31,23 +31,6 @@ class HostKeyNotTrusted(ConnectionFailed):
 
 class CommandTimeout(RuntimeError):
     """A remote command did not finish within its timeout; its channel was closed."""
-
-
-def _known_hosts_path(settings: Settings) -> Path:
-    return Path(settings.known_hosts or "~/.ssh/known_hosts").expanduser()
-
-
-def _known_hosts_option(settings: Settings) -> object:
-    """What asyncssh gets as `known_hosts`: never None, which would disable checking.
-
-    A missing file trusts nothing (so the key is refused with our explanation).
-    """
-    if settings.known_hosts_text is not None:
-        return asyncssh.import_known_hosts(settings.known_hosts_text)
-    path = _known_hosts_path(settings)
-    if not path.exists():
-        return asyncssh.import_known_hosts("")
-    return path.as_posix()
 
 
 def _client_keys(settings: Settings) -> list[object] | None:
@@ -67,79 +50,6 @@ def _client_keys(settings: Settings) -> list[object] | None:
         except (asyncssh.KeyImportError, OSError, ValueError) as exc:
             raise ValueError(f"LOGTUI_SSH_KEY_FILE={settings.key_file!r} cannot be read: {exc}") from None
     return None
-
-
-async def describe_untrusted_key(settings: Settings, port: int) -> str:
-    """Explain a host-key refusal: the fingerprint offered and how to trust it."""
-    target = settings.host if port == 22 else f"[{settings.host}]:{port}"
-    known = settings.known_hosts or "~/.ssh/known_hosts"
-    try:
-        key = await asyncio.wait_for(
-            asyncssh.get_server_host_key(settings.host, port), settings.connect_timeout
-        )
-    except (TimeoutError, OSError, asyncssh.Error):
-        key = None
-    offered = (
-        f"the server offered {key.get_algorithm()} key {key.get_fingerprint('sha256')}"
-        if key is not None
-        else "the server's key could not be fetched"
-    )
-    changed = settings.known_hosts_text is None and bool(_trusted_keys_for(settings, port))
-    if changed:
-        return (
-            f"HOST KEY CHANGED for {target}: {offered}, which is NOT the key recorded in "
-            f"{known}. Someone may be intercepting the connection. logtui refuses to connect. "
-            f"If the server was really re-installed, remove the old key with "
-            f"`ssh-keygen -R '{target}'` and trust the new one after checking its fingerprint."
-        )
-    return (
-        f"host key of {target} is not trusted: {offered}. If that fingerprint is your "
-        f"server's, trust it with `ssh-keyscan -p {port} {settings.host} >> {known}` "
-        f"(or connect once with `ssh -p {port} {settings.host}`), then try again; or let "
-        "logtui remember it with --trust-new-host-key (LOGTUI_TRUST_NEW_HOST_KEYS=1)."
-    )
-
-
-def _trusted_keys_for(settings: Settings, port: int) -> list[object]:
-    """Keys known_hosts already holds for this host (empty: the host is unknown)."""
-    try:
-        if settings.known_hosts_text is not None:
-            trusted = asyncssh.import_known_hosts(settings.known_hosts_text)
-        elif _known_hosts_path(settings).exists():
-            trusted = asyncssh.read_known_hosts(_known_hosts_path(settings).as_posix())
-        else:
-            return []
-    except (OSError, ValueError, asyncssh.Error):
-        return []
-    return list(trusted.match(settings.host, "", port)[0])
-
-
-class _TrustOnFirstUse(asyncssh.SSHClient):
-    """Accept the key of a host that known_hosts does not know yet, and remember it.
-
-    Only used when the user asked for it (LOGTUI_TRUST_NEW_HOST_KEYS=1 or
-    --trust-new-host-key). A host that known_hosts knows with another key is still refused.
-    """
-
-    def __init__(self, transport: SSHTransport) -> None:
-        self._transport = transport
-
-    def validate_host_public_key(self, host: str, addr: str, port: int, key: asyncssh.SSHKey) -> bool:
-        settings = self._transport.settings
-        if _trusted_keys_for(settings, port):
-            return False  # known with another key: changed, never trusted silently
-        path = _known_hosts_path(settings)
-        target = settings.host if port == 22 else f"[{settings.host}]:{port}"
-        line = f"{target} {key.export_public_key('openssh').decode().split()[0]} "
-        line += key.export_public_key("openssh").decode().split()[1] + "\n"
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        with path.open("a", encoding="utf-8") as handle:
-            handle.write(line)
-        self._transport.learned_host_key = key.get_fingerprint("sha256")
-        self._transport.audit.host_key_learned(
-            host=settings.label, fingerprint=self._transport.learned_host_key, known_hosts=str(path)
-        )
-        return True
 
 
 class SSHTransport:
@@ -169,8 +79,10 @@ class SSHTransport:
 
     async def _open(self) -> asyncssh.SSHClientConnection:
         s = self.settings
+        seen = SeenHostKey()
         options: dict[str, object] = {
-            "known_hosts": _known_hosts_option(s),
+            "known_hosts": known_hosts_option(s),
+            "client_factory": lambda: HostKeyClient(self, seen),
             "connect_timeout": s.connect_timeout,
             "keepalive_interval": s.keepalive_interval,
             "keepalive_count_max": 3,
@@ -185,13 +97,10 @@ class SSHTransport:
             options["agent_path"] = None
         if not s.use_ssh_config:
             options["config"] = None
-        if s.trust_new_host_keys and s.known_hosts_text is None:
-            options["client_factory"] = lambda: _TrustOnFirstUse(self)
-        port = s.port or 22
         try:
             return await asyncssh.connect(s.host, **options)  # type: ignore[arg-type]
         except asyncssh.HostKeyNotVerifiable:
-            raise HostKeyNotTrusted(await describe_untrusted_key(s, port)) from None
+            raise HostKeyNotTrusted(await describe_untrusted_key(s, seen)) from None
         except asyncssh.PermissionDenied as exc:
             raise ConnectionFailed(
                 f"SSH authentication failed for {s.label}: {exc.reason}; check the user "
