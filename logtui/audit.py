@@ -15,6 +15,8 @@ from typing import IO, Any
 
 import structlog
 
+from .private_files import open_private_append
+
 log = structlog.get_logger("logtui")
 
 _open_files: dict[Path, IO[str]] = {}
@@ -22,11 +24,11 @@ _lock = threading.Lock()
 
 
 def _audit_file(path: Path) -> IO[str]:
+    """The one open handle per audit path: mode 0600, a regular file, never through a symlink."""
     with _lock:
         handle = _open_files.get(path)
         if handle is None or handle.closed:
-            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            handle = open(path, "a", encoding="utf-8", buffering=1)  # noqa: SIM115 (kept open)
+            handle = open_private_append(path)
             _open_files[path] = handle
         return handle
 

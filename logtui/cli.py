@@ -29,7 +29,7 @@ are ever sent, each one validated and written to the audit log.
 With no command, opens the dashboard (the built-in demo host if no server is set)."""
 
 EPILOG = """\
-configuration (environment or ./.env):
+configuration (environment; ./.env may set only these first four):
   LOGTUI_HOST / HETZNER_HOST      server name, address or ~/.ssh/config alias
   LOGTUI_USER / HETZNER_USER      SSH user (default: from ~/.ssh/config, else you)
   LOGTUI_PORT                     SSH port (default 22)

@@ -2,12 +2,17 @@
 
 Configuration problems raise `ValueError` naming the variable and what to do, as the
 spec requires. Reading `.env` never overrides a variable already set in the environment.
+A `.env` belongs to whatever directory logtui runs in (a cloned repository, say), so it may
+only say where to connect, as whom and with which key (`DOTENV_ALLOWED`); security switches
+and file paths come from the environment alone.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+import re
+import sys
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,9 +31,9 @@ class Settings:
     host: str
     user: str | None = None
     port: int | None = None
-    key_text: str | None = None
+    key_text: str | None = field(default=None, repr=False)
     key_file: str | None = None
-    key_passphrase: str | None = None
+    key_passphrase: str | None = field(default=None, repr=False)
     known_hosts: str | None = None
     """Path of a known_hosts file; None uses ~/.ssh/known_hosts."""
     known_hosts_text: str | None = field(default=None, repr=False)
@@ -97,14 +102,75 @@ def _flag(env: Mapping[str, str], name: str, *, default: bool) -> bool:
     return raw in _TRUE
 
 
-def read_environment(dotenv_path: str | os.PathLike[str] | None = None) -> dict[str, str]:
-    """The process environment over the values of `.env` (the environment wins)."""
+DOTENV_ALLOWED = frozenset(
+    {
+        "LOGTUI_HOST",
+        "HETZNER_HOST",
+        "LOGTUI_USER",
+        "HETZNER_USER",
+        "LOGTUI_PORT",
+        "LOGTUI_SSH_KEY",
+        "HETZNER_SSH_KEY",
+    }
+)
+"""What a `.env` may set: the spec's host, user and key, and the port (where to connect).
+
+Never known_hosts, trust, masking, key files or audit/log paths: a hostile `.env` could
+otherwise point logtui at its own server with its own known_hosts, unmask secrets, or make
+logtui append to ~/.bashrc. A host it names must still pass host-key checking against the
+user's known_hosts, which a `.env` cannot change.
+"""
+
+_reported: set[tuple[str, tuple[str, ...]]] = set()
+
+
+def _say_ignored(path: Path, ignored: list[str], report: Callable[[str], None] | None) -> None:
+    """One stderr line (once per process per file) naming what a `.env` may not set."""
+    key = (str(path), tuple(ignored))
+    if key in _reported and report is None:
+        return
+    _reported.add(key)
+    shown = [n if re.fullmatch(r"[A-Za-z0-9_]{1,64}", n) else ascii(n)[:70] for n in ignored[:20]]
+    more = f" and {len(ignored) - 20} more" if len(ignored) > 20 else ""
+    message = (
+        f"logtui: ignored in {path}: {', '.join(shown)}{more} (a .env may set only the host, "
+        "user, port and key; set the others in the environment)"
+    )
+    if report is not None:
+        report(message)
+    else:
+        print(message, file=sys.stderr, flush=True)
+
+
+def read_environment(
+    dotenv_path: str | os.PathLike[str] | None = None,
+    *,
+    report: Callable[[str], None] | None = None,
+) -> dict[str, str]:
+    """The process environment over what `.env` may set (`DOTENV_ALLOWED`; the environment wins).
+
+    Other LOGTUI_*/HETZNER_* names in the `.env` are ignored and named once on stderr (or
+    passed to `report`). Values are taken literally: no `${VAR}` expansion, which would let a
+    `.env` put the user's secrets into a host name and so into a DNS query.
+    """
     path = Path(dotenv_path) if dotenv_path is not None else Path.cwd() / ".env"
     merged: dict[str, str] = {}
     if path.is_file():
-        merged.update({k: v for k, v in dotenv_values(path).items() if v is not None})
+        values = {k: v for k, v in dotenv_values(path, interpolate=False).items() if v is not None}
+        merged.update({k: v for k, v in values.items() if k in DOTENV_ALLOWED})
+        ignored = sorted(
+            k for k in values if k not in DOTENV_ALLOWED and k.upper().startswith(("LOGTUI_", "HETZNER_"))
+        )
+        if ignored:
+            _say_ignored(path, ignored, report)
     merged.update(os.environ)
     return merged
+
+
+_USER_RE = re.compile(r"[A-Za-z0-9_.][A-Za-z0-9_.-]{0,63}\$?", re.ASCII)
+"""POSIX user names: the portable filename characters, no leading '-' (a trailing '$' too)."""
+_HOST_RE = re.compile(r"[A-Za-z0-9_.:%][A-Za-z0-9_.:%-]{0,254}", re.ASCII)
+"""Host names, IPv4/IPv6 addresses and ssh-config aliases; no leading '-', no shell syntax."""
 
 
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
@@ -121,9 +187,16 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             "run `logtui demo` to try logtui against a built-in simulated host"
         )
     host = host.strip()
-    if host.startswith("-") or any(c.isspace() for c in host):
-        raise ValueError(f"LOGTUI_HOST={host!r} is not a host name or address")
-    _, user = _first(env, "LOGTUI_USER", "HETZNER_USER")
+    if not _HOST_RE.fullmatch(host):
+        raise ValueError(f"LOGTUI_HOST={host!r} is not a host name, address or ssh config alias")
+    user_name, user = _first(env, "LOGTUI_USER", "HETZNER_USER")
+    if user is not None:
+        user = user.strip()
+        if not _USER_RE.fullmatch(user):
+            raise ValueError(
+                f"{user_name}={user!r} is not a user name: use 1-64 letters, digits, '.', '_' "
+                "or '-', not starting with '-'"
+            )
     port_name, port_raw = _first(env, "LOGTUI_PORT")
     port: int | None = None
     if port_raw is not None:
@@ -161,7 +234,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     trust_new = _flag(env, "LOGTUI_TRUST_NEW_HOST_KEYS", default=False)
     return Settings(
         host=host,
-        user=user.strip() if user else None,
+        user=user,
         port=port,
         key_text=key_text,
         key_file=key_file,

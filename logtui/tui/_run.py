@@ -10,16 +10,18 @@ from typing import IO, Any
 import structlog
 
 from ..config import DEFAULT_AUDIT_LOG, Settings
+from ..private_files import open_private_append
 
 DASHBOARD_LOG = DEFAULT_AUDIT_LOG.parent / "dashboard.log"
 """Where the dashboard's own log goes: a full-screen app may not write to the terminal."""
 
 
 def configure_file_logging(path: Path = DASHBOARD_LOG) -> IO[str]:
-    """Send structlog output (warnings and worse) to `path` instead of the terminal."""
-    path = path.expanduser()
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    handle = open(path, "a", encoding="utf-8", buffering=1)  # noqa: SIM115 (closed in run)
+    """Send structlog output (warnings and worse) to `path` instead of the terminal.
+
+    Created 0600; a symlink or anything but a regular file there is refused (OSError).
+    """
+    handle = open_private_append(path)
     structlog.configure(
         processors=[
             structlog.processors.add_log_level,
