@@ -104,7 +104,9 @@ _FORMS: dict[str, _Form] = {
     "inspect": _Form(
         flags=frozenset(),
         valued={"--type": _fixed("container")},
-        required=frozenset(),
+        # without it, `docker inspect NAME` also answers for images, volumes, networks,
+        # plugins, secrets and nodes of that name
+        required=frozenset({"--type"}),
         min_names=1,
         max_names=1000,
     ),

@@ -5,6 +5,7 @@ A property returns None when it holds and a description of the escape when it do
 
 from __future__ import annotations
 
+import itertools
 import shlex
 
 from . import guard
@@ -39,6 +40,8 @@ def line_property(line: str) -> str | None:
         return f"{line!r}: accepted a command outside the four read-only forms"
     if argv[1] == "stats" and "--no-stream" not in argv:
         return f"{line!r}: accepted docker stats without --no-stream"
+    if argv[1] == "inspect" and ("--type", "container") not in itertools.pairwise(argv):
+        return f"{line!r}: accepted docker inspect without --type container"
     if shlex.split(line) != list(argv) or shlex.join(argv) != line:
         return f"{line!r}: the shell would see other arguments"
     if any(c in line for c in "\n\r;&|<>$`\\()"):

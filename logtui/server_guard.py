@@ -1,12 +1,19 @@
-"""`logtui-guard`: the server-side guard, for `command="logtui-guard",restrict` in authorized_keys.
+"""`logtui-guard`: the server-side guard, for `command="logtui-guard ...",restrict` in authorized_keys.
 
 sshd runs it instead of the client's command and puts that command in
 SSH_ORIGINAL_COMMAND. It is checked with the same validator the client uses and, if it
-is one of the four read-only docker forms, docker is run directly, without a shell
-(`logtui-guard --docker /usr/bin/docker` names the binary; default: docker on PATH), and
-ended when the SSH channel closes.
-Anything else is refused with a message and exit status 126. Every decision is appended
-to an audit file (LOGTUI_GUARD_AUDIT_LOG, default ~/.local/state/logtui/guard.jsonl).
+is one of the four read-only docker forms, docker is run directly, without a shell, and
+ended when the SSH channel closes. Anything else is refused with a message and exit status
+126. Every decision is appended to an audit file.
+
+Its own settings come only from its arguments in authorized_keys, never from the
+environment, which a client may influence:
+
+    logtui-guard [--docker PATH] [--audit-log PATH] [--no-inspect]
+
+`--docker` names the docker binary (default: docker on PATH); `--audit-log` the audit file
+(default ~/.local/state/logtui/guard.jsonl); `--no-inspect` refuses `docker inspect`, which
+shows each container's environment (secrets included) to whoever holds the key.
 """
 
 from __future__ import annotations
@@ -18,69 +25,119 @@ import shutil
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from .guard import CommandRefused, validate_line
+from .private_files import open_private_append
 
 EXIT_REFUSED = 126
 DEFAULT_GUARD_LOG = "~/.local/state/logtui/guard.jsonl"
+MAX_AUDITED_COMMAND = 1024
+"""Characters of a requested command kept in the audit record (the length is kept too)."""
+MAX_AUDITED_CLIENT = 128
 
 
-def _audit(record: dict[str, object]) -> None:
-    path = Path(os.environ.get("LOGTUI_GUARD_AUDIT_LOG") or DEFAULT_GUARD_LOG).expanduser()
+@dataclass(frozen=True, slots=True)
+class GuardOptions:
+    """The guard's arguments, from the forced command in authorized_keys."""
+
+    docker: str | None
+    audit_log: Path
+    inspect: bool
+
+
+class BadArguments(ValueError):
+    """The forced command's arguments are not ones logtui-guard knows."""
+
+
+def parse_arguments(args: list[str]) -> GuardOptions:
+    """`--docker PATH`, `--audit-log PATH`, `--no-inspect`, each at most once; nothing else."""
+    values: dict[str, str] = {}
+    inspect = True
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        if arg == "--no-inspect" and inspect:
+            inspect = False
+        elif arg in ("--docker", "--audit-log") and arg not in values and i + 1 < len(args):
+            values[arg] = args[i + 1]
+            i += 1
+        else:
+            raise BadArguments(
+                f"unexpected argument {arg!r}; use: logtui-guard [--docker PATH] "
+                "[--audit-log PATH] [--no-inspect]"
+            )
+        i += 1
+    audit = Path(values.get("--audit-log", DEFAULT_GUARD_LOG)).expanduser()
+    return GuardOptions(docker=values.get("--docker"), audit_log=audit, inspect=inspect)
+
+
+def audit_record(when: str, client: str, command: str | None, outcome: str, reason: str | None) -> str:
+    """One JSON line: ASCII only (escapes for the rest), the command cut to a bounded size."""
+    record: dict[str, object] = {"time": when, "client": client[:MAX_AUDITED_CLIENT]}
+    if command is not None and len(command) > MAX_AUDITED_COMMAND:
+        record["command"] = command[:MAX_AUDITED_COMMAND]
+        record["command_length"] = len(command)
+    else:
+        record["command"] = command
+    record["outcome"] = outcome
+    if reason is not None:
+        record["reason"] = reason[: MAX_AUDITED_COMMAND + 200]
+    return json.dumps(record, ensure_ascii=True) + "\n"
+
+
+def _audit(path: Path, line: str) -> None:
     try:
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        with path.open("a", encoding="utf-8") as handle:
-            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+        with open_private_append(path) as handle:
+            handle.write(line)
     except OSError as exc:  # auditing must not open a hole: refuse if we cannot record
         print(f"logtui-guard: cannot write audit log {path}: {exc}", file=sys.stderr)
         raise SystemExit(EXIT_REFUSED) from None
 
 
-def main() -> int:
+def _refuse(options: GuardOptions, when: str, client: str, line: str | None, reason: str) -> int:
+    _audit(options.audit_log, audit_record(when, client, line, "refused", reason))
+    print(f"logtui-guard: {reason}", file=sys.stderr)
+    return EXIT_REFUSED
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        options = parse_arguments(sys.argv[1:] if argv is None else argv)
+    except BadArguments as exc:
+        print(f"logtui-guard: refused: bad forced command in authorized_keys: {exc}", file=sys.stderr)
+        return EXIT_REFUSED
     line = os.environ.get("SSH_ORIGINAL_COMMAND")
     client = os.environ.get("SSH_CLIENT", "")
     when = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     if line is None:
-        _audit(
-            {
-                "time": when,
-                "client": client,
-                "command": None,
-                "outcome": "refused",
-                "reason": "interactive session",
-            }
+        return _refuse(
+            options,
+            when,
+            client,
+            None,
+            "refused: interactive sessions are not allowed; this key may only run read-only docker commands",
         )
-        print(
-            "logtui-guard: refused: interactive sessions are not allowed; "
-            "this key may only run read-only docker commands",
-            file=sys.stderr,
-        )
-        return EXIT_REFUSED
     try:
-        argv = validate_line(line)
+        argv_checked = validate_line(line)
     except CommandRefused as exc:
-        _audit(
-            {
-                "time": when,
-                "client": client,
-                "command": line,
-                "outcome": "refused",
-                "reason": str(exc),
-            }
+        return _refuse(options, when, client, line, str(exc))
+    if argv_checked[1] == "inspect" and not options.inspect:
+        return _refuse(
+            options,
+            when,
+            client,
+            line,
+            "refused: docker inspect is disabled on this server (logtui-guard --no-inspect)",
         )
-        print(f"logtui-guard: {exc}", file=sys.stderr)
-        return EXIT_REFUSED
-    # The docker binary comes from the forced command's own arguments, never from the
-    # environment, which a client might influence: command="logtui-guard --docker PATH".
-    args = sys.argv[1:]
-    docker = args[1] if len(args) == 2 and args[0] == "--docker" else shutil.which("docker")
+    docker = options.docker or shutil.which("docker")
     if docker is None:
         print("logtui-guard: docker is not installed on this server", file=sys.stderr)
         return EXIT_REFUSED
-    _audit({"time": when, "client": client, "command": line, "outcome": "allowed"})
+    _audit(options.audit_log, audit_record(when, client, line, "allowed", None))
     sys.stdout.flush()
-    return run_until_hangup([docker, *argv[1:]])
+    return run_until_hangup([docker, *argv_checked[1:]])
 
 
 def run_until_hangup(argv: list[str], poll_interval_ms: int = 500) -> int:

@@ -101,9 +101,10 @@ def guarded_real_sshd(
             docker_script="#!/bin/sh\nexit 99\n",  # never used: the guard runs docker itself
             env={
                 "DOCKER_HOST": podman_engine.docker_host,
-                "LOGTUI_GUARD_AUDIT_LOG": str(root / "guard.jsonl"),
                 "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
             },
-            authorized_options=f'command="{GUARD} --docker {docker}",restrict',
+            authorized_options=(
+                f'command="{GUARD} --docker {docker} --audit-log {root / "guard.jsonl"}",restrict'
+            ),
         )
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import shlex
+import stat
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -31,11 +32,12 @@ def guarded(tmp_path_factory: pytest.TempPathFactory, sshd_installed: None) -> I
         sim_docker_script().replace("exec ", f'echo "$*" >> {shlex.quote(str(root / "ran"))}; exec ', 1)
     )
     docker.chmod(0o755)
-    forced = f"{sys.executable} -m logtui.server_guard --docker {docker}"
+    forced = f"{sys.executable} -m logtui.server_guard --docker {docker} --audit-log {root / 'guard.jsonl'}"
     server = Sshd(
         root,
         docker_script=f"#!/bin/sh\ntouch {shlex.quote(str(marker))}\n",
-        env={"LOGTUI_GUARD_AUDIT_LOG": str(root / "guard.jsonl"), "PYTHONPATH": str(Path.cwd())},
+        # the environment never chooses the guard's audit log (an old setting, ignored now)
+        env={"LOGTUI_GUARD_AUDIT_LOG": str(root / "from-env.jsonl"), "PYTHONPATH": str(Path.cwd())},
         authorized_options=f'command="{forced}",restrict',
     )
     server.marker = marker  # type: ignore[attr-defined]
@@ -77,6 +79,28 @@ def test_logtui_works_through_the_guard(guarded: Sshd) -> None:
     allowed = [r["command"] for r in guard_audit(guarded) if r["outcome"] == "allowed"]
     assert allowed[0] == "docker ps --all --no-trunc --format '{{json .}}'"
     assert not guarded.marker.exists()  # type: ignore[attr-defined]
+    assert not (guarded.root / "from-env.jsonl").exists()
+    assert stat.S_IMODE((guarded.root / "guard.jsonl").stat().st_mode) == 0o600
+
+
+def test_inspect_only_of_containers(guarded: Sshd) -> None:
+    """`docker inspect NAME` would also answer for an image, volume or secret of that name."""
+    allowed = raw_ssh(guarded, "docker inspect --type container web-app")
+    assert allowed.returncode == 0, allowed.stderr
+    assert allowed.stdout.lstrip().startswith("[")
+    refused = raw_ssh(guarded, "docker inspect web-app")
+    assert refused.returncode == 126
+    assert "must have --type" in refused.stderr
+
+
+def test_audit_records_are_ascii_and_bounded(guarded: Sshd) -> None:
+    command = "docker logs --timestamps " + "\u202e\x1b[2J" * 2000
+    before = len(guard_audit(guarded))
+    assert raw_ssh(guarded, command).returncode == 126
+    text = (guarded.root / "guard.jsonl").read_text()
+    assert text.isascii() and "\x1b" not in text
+    record = guard_audit(guarded)[before]
+    assert record["command"] == command[:1024] and record["command_length"] == len(command)
 
 
 @pytest.mark.parametrize(
@@ -94,6 +118,8 @@ def test_logtui_works_through_the_guard(guarded: Sshd) -> None:
         "docker ps --format '{{.Names}}' | sh",
         "docker stats",
         "docker ps\nid",
+        "docker inspect web-app",
+        "docker inspect --type image web-app",
     ],
 )
 def test_anything_else_is_refused(guarded: Sshd, command: str) -> None:
