@@ -160,11 +160,16 @@ class Output:
         self.console = Console(file=self.stream, highlight=False, soft_wrap=True)
 
     def json(self, obj: Any) -> None:
-        self.stream.write(json.dumps(obj, ensure_ascii=False) + "\n")
+        from .textsafe import json_for_terminal
+
+        self.stream.write(json_for_terminal(json.dumps(obj, ensure_ascii=False)) + "\n")
 
     def entries(self, entries: list[LogEntry], show_container: bool = True) -> None:
         if self.as_json:
-            self.stream.write("".join(json.dumps(e.to_dict(), ensure_ascii=False) + "\n" for e in entries))
+            from .textsafe import json_for_terminal
+
+            lines = "".join(json.dumps(e.to_dict(), ensure_ascii=False) + "\n" for e in entries)
+            self.stream.write(json_for_terminal(lines))  # C1 controls as \u escapes: same JSON
             self.stream.flush()
             return
         from rich.text import Text
@@ -202,21 +207,57 @@ async def _status(remote: RemoteDocker, out: Output) -> int:
                 "host": remote.settings.label,
                 "connected": True,
                 "containers": [c.to_dict() for c in containers],
+                "channels": _channel_plan(remote, containers),
             }
         )
         return EXIT_OK
     from rich.table import Table
+    from rich.text import Text
 
-    table = Table(title=f"{remote.settings.label} — READ-ONLY — connected", title_justify="left")
+    from .textsafe import one_line
+
+    title = Text(f"{one_line(remote.settings.label)} — READ-ONLY — connected")
+    table = Table(title=title, title_justify="left")
     for column in ("NAME", "STATE", "STATUS", "IMAGE"):
         table.add_column(column)
-    for c in containers:
+    for c in containers:  # docker's text is the server's: Text, never markup
         style = "green" if c.running else "red" if c.state in {"exited", "dead"} else "yellow"
-        table.add_row(c.name, c.state, c.status, c.image, style=style)
+        table.add_row(*(Text(one_line(v)) for v in (c.name, c.state, c.status, c.image)), style=style)
     out.console.print(table)
     running = sum(c.running for c in containers)
     out.console.print(f"{len(containers)} containers, {running} running")
+    plan = _channel_plan(remote, containers)
+    conns = plan["connections"]
+    line = (
+        f"{conns} SSH connection{'s' if conns != 1 else ''} open · follows up to "
+        f"{plan['live_capacity']} containers live "
+        f"({plan['max_connections']} connections × {plan['channels_per_connection'] - 1} streams, one "
+        f"channel each kept for commands)"
+    )
+    if plan["polled"]:
+        cycle = plan["poll_cycle_s"]
+        line += f"; {plan['polled']} would be polled in rotation, each about every {cycle:.0f}s"
+    out.console.print(line, markup=False, highlight=False)
     return EXIT_OK
+
+
+def _channel_plan(remote: RemoteDocker, containers: list[Any]) -> dict[str, Any]:
+    """How `logs -f` and the dashboard would follow this host's running containers."""
+    pool = remote.transport.pool
+    state = pool.state()
+    per_connection = min(state.limits, default=pool.max_sessions)
+    capacity = pool.live_capacity
+    running = sum(1 for c in containers if c.running)
+    polled = max(0, running - capacity)
+    return {
+        "connections": state.connections,
+        "max_connections": pool.max_connections,
+        "channels_per_connection": per_connection,
+        "live_capacity": capacity,
+        "running": running,
+        "polled": polled,
+        "poll_cycle_s": max(remote.rotation.min_cycle_s, polled * remote.rotation.gap_s),
+    }
 
 
 async def _logs(remote: RemoteDocker, out: Output, hours: float, follow: bool) -> int:
@@ -248,19 +289,47 @@ async def _follow(
 ) -> None:
     """Stream every container's history then new entries, until Ctrl-C or all streams end."""
     from .remote import since_for_hours
+    from .textsafe import sanitize_for_terminal
 
     since = since_for_hours(hours)
 
     def on_state(state: str, detail: str) -> None:
         if state in {"reconnecting", "failed"}:
-            print(f"logtui: {state}: {detail}", file=sys.stderr, flush=True)
+            print(f"logtui: {state}: {sanitize_for_terminal(detail)}", file=sys.stderr, flush=True)
 
     async def one(name: str) -> None:
         stream: AsyncIterator[list[LogEntry]] = remote.follow(name, since=since, on_state=on_state)
         async for batch in stream:
             out.entries(batch, show_container=show_container)
 
-    await asyncio.gather(*(one(n) for n in names))
+    reporter = asyncio.create_task(_report_rotation(remote))
+    try:
+        await asyncio.gather(*(one(n) for n in names))
+    finally:
+        reporter.cancel()
+
+
+async def _report_rotation(remote: RemoteDocker, every_s: float = 2.0) -> None:
+    """Say on stderr which containers are polled, and how often, whenever that changes.
+
+    Silent while every container has a live channel: a small server makes no noise.
+    """
+    said = ""
+    while True:
+        await asyncio.sleep(every_s)
+        state = remote.rotation.state()
+        if not state.polled and not said:
+            continue
+        message = (
+            f"{len(state.live)} containers live, {len(state.polled)} polled in rotation "
+            f"(each about every {state.cycle_s:.0f}s; the SSH server's MaxSessions and "
+            f"LOGTUI_MAX_CONNECTIONS bound the live ones): {', '.join(state.polled)}"
+            if state.polled
+            else f"all {len(state.live)} containers live"
+        )
+        if message != said:
+            print(f"logtui: {message}", file=sys.stderr, flush=True)
+            said = message
 
 
 async def _errors(remote: RemoteDocker, out: Output, hours: float) -> int:
@@ -278,7 +347,7 @@ def _print_summary(out: Output, summary: dict[str, Any]) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    from .textsafe import sanitize_for_terminal
+    from .textsafe import one_line, sanitize_for_terminal
 
     c = out.console
     c.print(
@@ -294,13 +363,13 @@ def _print_summary(out: Output, summary: dict[str, Any]) -> None:
         table = Table("CONTAINER", "ERRORS", "LATEST", box=None, pad_edge=False)
         for name, info in sorted(summary["error_breakdown"].items(), key=lambda kv: -kv[1]["error_count"]):
             latest = info["recent_errors"][-1]["message"].splitlines()[0] if info["recent_errors"] else ""
-            table.add_row(name, str(info["error_count"]), Text(sanitize_for_terminal(latest)[:100]))
+            table.add_row(Text(one_line(name)), str(info["error_count"]), Text(one_line(latest)[:100]))
         c.print(table)
     for issue in summary["critical_issues"][-10:]:
         first = sanitize_for_terminal(issue["message"]).splitlines()[0][:100] if issue["message"] else ""
         c.print(
             Text(
-                f"CRITICAL {issue['timestamp'][:19]} {issue['container']}: {first}",
+                f"CRITICAL {issue['timestamp'][:19]} {one_line(issue['container'])}: {one_line(first)}",
                 style="bold red",
             )
         )
@@ -310,7 +379,7 @@ def _print_summary(out: Output, summary: dict[str, Any]) -> None:
         for group in groups[:10]:
             c.print(
                 Text(
-                    f"  ×{group['count']:<5} {sanitize_for_terminal(group['template'])[:90]}"
+                    f"  ×{group['count']:<5} {one_line(group['template'])[:90]}"
                     f"  (last {group['last_seen'][11:19]})"
                 )
             )
@@ -336,18 +405,21 @@ async def _health(remote: RemoteDocker, out: Output) -> int:
     if out.as_json:
         out.json(report)
     else:
+        from rich.text import Text
+
+        from .textsafe import one_line
+
         healthy = report["status"] == "healthy"
-        mark = "[green]healthy[/]" if healthy else "[red]unhealthy[/]"
-        out.console.print(f"{report['host']}: {mark}")
+        line = Text(f"{one_line(report['host'])}: ")
+        line.append("healthy" if healthy else "unhealthy", "green" if healthy else "red")
+        out.console.print(line)
         if healthy:
             out.console.print(
                 f"ssh ok, docker ok, {report['running_containers']} of "
                 f"{report['container_count']} containers running"
             )
-        else:
-            from rich.text import Text
-
-            out.console.print(Text(report["error"] or "unknown error"))
+        else:  # the server's words (a disconnect reason, docker's stderr): Text, sanitized
+            out.console.print(Text(one_line(report["error"] or "unknown error")))
     return EXIT_OK if report["status"] == "healthy" else EXIT_FAILURE
 
 
@@ -452,14 +524,22 @@ def main(argv: list[str] | None = None) -> int:
             sys.stdout = open("/dev/null", "w")  # noqa: SIM115 (silence the flush at exit)
         return EXIT_OK
     except ValueError as exc:
-        print(f"logtui: error: {exc}", file=sys.stderr)
+        print(f"logtui: error: {_said(exc)}", file=sys.stderr)
         return EXIT_USAGE
     except RuntimeError as exc:
-        print(f"logtui: {exc}", file=sys.stderr)
+        print(f"logtui: {_said(exc)}", file=sys.stderr)
         return EXIT_FAILURE
     except OSError as exc:
-        print(f"logtui: {exc}", file=sys.stderr)
+        print(f"logtui: {_said(exc)}", file=sys.stderr)
         return EXIT_FAILURE
+
+
+def _said(exc: BaseException) -> str:
+    """An error for stderr: one line, terminal-safe. Errors quote the server (a disconnect
+    reason, docker's stderr), and what the server says is data, never escape sequences."""
+    from .textsafe import one_line
+
+    return one_line(str(exc))
 
 
 if __name__ == "__main__":

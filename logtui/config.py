@@ -22,6 +22,10 @@ DEFAULT_AUDIT_LOG = Path("~/.local/state/logtui/audit.jsonl")
 DEFAULT_CONNECT_TIMEOUT = 10.0
 DEFAULT_COMMAND_TIMEOUT = 60.0
 DEFAULT_KEEPALIVE = 15.0
+DEFAULT_MAX_SESSIONS = 10
+"""OpenSSH's default `MaxSessions`: channels one connection may have open at once."""
+DEFAULT_MAX_CONNECTIONS = 4
+"""Connections one host's pool may open (LOGTUI_MAX_CONNECTIONS)."""
 
 
 @dataclass(slots=True)
@@ -48,6 +52,10 @@ class Settings:
     """Trust and remember the key of a host known_hosts does not know (never a changed key)."""
     mask_secrets: bool = True
     """Mask passwords, tokens and keys in entries and `docker inspect` (LOGTUI_MASK_SECRETS=0: off)."""
+    max_sessions: int = DEFAULT_MAX_SESSIONS
+    """Channels the server allows per connection, as first assumed (lowered when it refuses one)."""
+    max_connections: int = DEFAULT_MAX_CONNECTIONS
+    """Connections to this host at most; beyond their channels, containers are polled in rotation."""
 
     @property
     def label(self) -> str:
@@ -91,6 +99,19 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
+
+
+def _count(env: Mapping[str, str], name: str, default: int, *, most: int) -> int:
+    raw = (env.get(name) or "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if not 1 <= value <= most:
+        raise ValueError(f"{name}={raw!r}: use a whole number from 1 to {most}")
+    return value
 
 
 def _flag(env: Mapping[str, str], name: str, *, default: bool) -> bool:
@@ -246,4 +267,6 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         keepalive_interval=_float(env, "LOGTUI_KEEPALIVE", DEFAULT_KEEPALIVE),
         mask_secrets=mask,
         trust_new_host_keys=trust_new,
+        max_sessions=_count(env, "LOGTUI_MAX_SESSIONS", DEFAULT_MAX_SESSIONS, most=1000),
+        max_connections=_count(env, "LOGTUI_MAX_CONNECTIONS", DEFAULT_MAX_CONNECTIONS, most=64),
     )

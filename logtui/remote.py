@@ -1,4 +1,4 @@
-"""The docker reader: typed, read-only access to one docker host over one SSH connection.
+"""The docker reader: typed, read-only access to one docker host over its SSH connection pool.
 
 This is the async core that the Python API, the CLI and the dashboard all use. Every
 method builds its command with `logtui.guard` and sends it with `SSHTransport`; docker's
@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import json
 import math
+import time
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from typing import Any
@@ -18,29 +19,32 @@ from typing import Any
 from . import guard
 from .audit import AuditLog
 from .config import Settings
+from .follow import MAX_PARSING, STATE_MAX_AGE_S, ResumePoint, StateCallback, follow_container
 from .masking import mask_inspect
 from .models import CommandResult, ContainerInfo, ContainerStats, LogEntry
 from .parser import merge_by_time, split_docker_line
 from .reader import AsyncReader, LocalReader, ReaderFactory
-from .transport import CommandTimeout, ConnectionFailed, HostKeyNotTrusted, SSHTransport
+from .rotation import FollowRotation
+from .textsafe import one_line
+from .transport import CommandTimeout, SSHTransport
+
+__all__ = ["RemoteDocker", "ResumePoint", "since_for_hours", "validate_hours"]
 
 MAX_HOURS = 24 * 366
 """Longest look-back window accepted, in hours."""
 
-FLUSH_AFTER_S = 0.25
-"""A held-back multi-line entry is released after this long without a new line."""
-
-MAX_PARSING = 8
-"""Chunks of one follow stream handed to its readers and not parsed yet, at most."""
-
-PARSED_POLL_S = 0.01
-"""While chunks are being parsed elsewhere, how often finished ones are looked for."""
-
 LOGS_CHUNK = 1 << 18
 """Bytes read from a channel at once when fetching history: large reads, few calls."""
 
-StateCallback = Callable[[str, str], None]
-"""on_state(state, detail): state is 'connected', 'reconnecting', 'ended' or 'failed'."""
+MAX_OUTPUT_BYTES = 8 << 20
+"""Most output `docker ps`, `inspect` and `stats` may send (both streams): these answers are
+read whole and parsed into objects about ten times their size, so a hostile or broken server
+must not choose how much memory that takes. `ps` of 1,000 containers is about 0.5 MiB, and
+`inspect` about 20 KiB per container."""
+
+MAX_ERROR_BYTES = 4096
+MAX_ERROR_CHARS = 500
+"""How much of a failed command's stderr is read for its message, and kept of it."""
 
 
 def validate_hours(hours: float) -> float:
@@ -58,11 +62,15 @@ def since_for_hours(hours: float) -> str:
 
 
 def docker_error(result: CommandResult) -> str:
-    """Docker's own message from a failed command's stderr (log lines left out)."""
-    text = result.stderr.decode("utf-8", errors="replace")
+    """Docker's own message from a failed command's stderr (log lines left out).
+
+    Sanitized and on one line: it is the server's text, and it ends up in exceptions that
+    people print.
+    """
+    text = result.stderr[-MAX_ERROR_BYTES:].decode("utf-8", errors="replace")
     lines = [ln for ln in text.splitlines() if ln.strip() and not split_docker_line(ln)[0]]
-    message = " ".join(lines[-3:]).strip() or f"exit status {result.exit_status}"
-    return message
+    message = one_line(" ".join(lines[-3:]))[:MAX_ERROR_CHARS]
+    return message or f"exit status {result.exit_status}"
 
 
 def _percent(value: str) -> float:
@@ -129,59 +137,6 @@ async def _dropped_on_error(readers: dict[str, AsyncReader]) -> AsyncIterator[No
         raise
 
 
-class ResumePoint:
-    """Where a follow stream resumes after a reconnect, without gap or duplicate.
-
-    Docker's `--since` is inclusive, so the lines at the last timestamp seen come back;
-    the raw lines already delivered at that timestamp are remembered and skipped.
-    stdout and stderr arrive independently (one may lag the other), so each stream keeps
-    its own mark and the replay starts at the older of the two.
-    """
-
-    def __init__(self, delivered: Iterable[LogEntry] = ()) -> None:
-        """`delivered`: entries already held, in arrival order (a restarted stream's past)."""
-        self._last: dict[str, str] = {}
-        self._at_last: dict[str, dict[str, int]] = {}
-        for entry in delivered:
-            self.seen(entry)
-
-    @property
-    def timestamp(self) -> str:
-        return min(self._last.values(), default="")
-
-    def seen(self, entry: LogEntry) -> None:
-        ts = entry.docker_timestamp
-        last = self._last.get(entry.stream, "")
-        if not ts or ts < last:
-            return
-        if ts != last:
-            self._last[entry.stream] = ts
-            self._at_last[entry.stream] = {}
-        counts = self._at_last[entry.stream]
-        counts[entry.raw_line] = counts.get(entry.raw_line, 0) + 1
-
-    def make_filter(self) -> Callable[[LogEntry], bool]:
-        """A predicate for the replayed stream: False for entries already delivered."""
-        cutoffs = dict(self._last)
-        remaining = {stream: dict(counts) for stream, counts in self._at_last.items()}
-
-        def fresh(entry: LogEntry) -> bool:
-            ts = entry.docker_timestamp
-            cutoff = cutoffs.get(entry.stream, "")
-            if not cutoff or not ts or ts > cutoff:
-                return True
-            if ts < cutoff:
-                return False
-            counts = remaining[entry.stream]
-            count = counts.get(entry.raw_line, 0)
-            if count:
-                counts[entry.raw_line] = count - 1
-                return False
-            return True
-
-        return fresh
-
-
 class RemoteDocker:
     """Read-only docker on one host, over one reused SSH connection."""
 
@@ -197,7 +152,12 @@ class RemoteDocker:
         self.settings = settings
         self.reader_factory: ReaderFactory = reader_factory or LocalReader
         self.transport = SSHTransport(settings, audit)
+        self.rotation = FollowRotation()
+        self.transport.pool.on_overfull = self.rotation.evict_from
         self._parallel = asyncio.Semaphore(max_parallel)
+        self._states: dict[str, str] = {}
+        self._states_at = -math.inf
+        self._state_lock = asyncio.Lock()
 
     async def __aenter__(self) -> RemoteDocker:
         """Connects lazily: a command refused by the guard never opens a connection."""
@@ -214,7 +174,7 @@ class RemoteDocker:
 
     async def _run(self, command: guard.GuardedCommand) -> CommandResult:
         async with self._parallel:
-            result = await self.transport.run(command)
+            result = await self.transport.run(command, max_bytes=MAX_OUTPUT_BYTES)
         if not result.ok:
             raise RuntimeError(f"docker on {self.settings.label}: {docker_error(result)}")
         return result
@@ -232,7 +192,11 @@ class RemoteDocker:
 
     async def list_containers(self, *, all_containers: bool = True) -> list[ContainerInfo]:
         result = await self._run(self._build(guard.docker_ps, all_containers=all_containers))
-        return self._parsed(parse_ps, result)
+        containers = self._parsed(parse_ps, result)
+        if all_containers:  # what polled followers need to know: has a container stopped?
+            self._states = {c.name: c.state for c in containers}
+            self._states_at = time.monotonic()
+        return containers
 
     async def logs(
         self,
@@ -354,110 +318,24 @@ class RemoteDocker:
     ) -> AsyncIterator[list[LogEntry]]:
         """Yield batches of new entries of one container, as `docker logs --follow` does.
 
+        The container gets a live channel when the pool has room, and is polled in rotation
+        when it has not (`logtui.follow`); both deliver every line once, in order per stream.
         When the connection drops, it reconnects with backoff and resumes from the last
         timestamp seen, skipping what was already delivered. It ends when the container's
         log stream ends; a docker error raises RuntimeError.
         """
-        delays = list(backoff)
-        resume = ResumePoint()
-        attempt = 0
-        notify = on_state or (lambda state, detail: None)
-        while True:
-            fresh: Callable[[LogEntry], bool] = resume.make_filter()
-            command = self._build(
-                guard.docker_logs,
-                name,
-                since=resume.timestamp or since,
-                tail=None if resume.timestamp else tail,
-                follow=True,
-            )
-            try:
-                async for batch in self._follow_once(command, name, notify):
-                    attempt = 0
-                    batch = [e for e in batch if fresh(e)]
-                    for entry in batch:
-                        resume.seen(entry)
-                    if batch:
-                        yield batch
-                notify("ended", f"{name}: log stream ended")
-                return
-            except HostKeyNotTrusted as exc:
-                notify("failed", str(exc))
-                raise
-            except ConnectionFailed as exc:
-                attempt += 1
-                if max_retries is not None and attempt > max_retries:
-                    notify("failed", str(exc))
-                    raise
-                delay = delays[min(attempt - 1, len(delays) - 1)]
-                notify("reconnecting", f"attempt {attempt} in {delay:g}s: {exc}")
-                await asyncio.sleep(delay)
+        async for batch in follow_container(
+            self, name, since=since, tail=tail, on_state=on_state, max_retries=max_retries, backoff=backoff
+        ):
+            yield batch
 
-    async def _follow_once(
-        self, command: guard.GuardedCommand, name: str, notify: StateCallback
-    ) -> AsyncIterator[list[LogEntry]]:
-        """One `docker logs --follow` channel, parsed as it comes; held entries flushed when quiet."""
-        make = self.reader_factory
-        readers = {s: make(name, s, self.settings.mask_secrets) for s in ("stdout", "stderr")}
-        queue: asyncio.Queue[tuple[str, bytes] | BaseException | None] = asyncio.Queue(maxsize=32)
-        parsing: deque[asyncio.Future[list[LogEntry]]] = deque()
-        """Chunks handed to the readers whose entries are not yielded yet, in arrival order."""
+    async def is_running(self, name: str) -> bool:
+        """Whether `name` is running, from a `docker ps` at most a few seconds old."""
+        async with self._state_lock:
+            if time.monotonic() - self._states_at > STATE_MAX_AGE_S:
+                await self.list_containers()
+        return self._states.get(name, "") == "running"
 
-        async def pump() -> None:
-            try:
-                async for item in self.transport.stream(command):
-                    await queue.put(item)
-                await queue.put(None)
-            except BaseException as exc:  # handed to the consumer, re-raised there
-                await queue.put(exc)
-
-        task = asyncio.create_task(pump())
-        status = 0
-        ended = False
-        try:
-            await self.transport.connect()
-            notify("connected", self.settings.label)
-            while True:
-                while parsing and parsing[0].done():
-                    entries = await parsing.popleft()
-                    if entries:
-                        yield entries
-                if len(parsing) >= MAX_PARSING:
-                    entries = await parsing.popleft()  # the parser is behind: wait for it
-                    if entries:
-                        yield entries
-                    continue
-                try:
-                    item = await asyncio.wait_for(queue.get(), PARSED_POLL_S if parsing else FLUSH_AFTER_S)
-                except TimeoutError:
-                    if not parsing:  # quiet: release held lines and the pending entries
-                        held = [e for r in readers.values() for e in await r.quiet()]
-                        if held:
-                            yield held
-                    continue
-                if item is None:
-                    break
-                if isinstance(item, BaseException):
-                    raise item
-                kind, data = item
-                if kind == "exit":
-                    status = int(data or b"0")
-                    continue
-                parsing.append(readers[kind].feed(data))
-            while parsing:
-                entries = await parsing.popleft()
-                if entries:
-                    yield entries
-            tail_entries = [e for r in readers.values() for e in await r.close()]
-            ended = True
-            if tail_entries:
-                yield tail_entries
-            if status != 0:
-                message = " ".join(readers["stderr"].errors).strip() or f"exit status {status}"
-                raise RuntimeError(f"docker on {self.settings.label}: {message}")
-        finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
-            if not ended:
-                _drop(readers)
+    def pin(self, names: Iterable[str]) -> None:
+        """The containers the user is looking at: they get live channels before the others."""
+        self.rotation.pin(set(names))

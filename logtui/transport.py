@@ -1,8 +1,9 @@
-"""SSH transport: one verified asyncssh connection, many channels, guarded commands only.
+"""SSH transport: a pool of verified asyncssh connections, guarded commands only.
 
-Nothing else in logtui talks to asyncssh. `run` and `stream` accept only a
-`GuardedCommand` and validate its line once more right before sending, so no code path
-can send a command that did not pass the guard. Host keys are always verified.
+Nothing else in logtui sends commands. `run` and `stream` accept only a `GuardedCommand` and
+validate its line once more right before sending, so no code path can send a command that
+did not pass the guard. Host keys are always verified. Which connection carries a channel is
+the pool's business (`logtui.pool`): it keeps each within the server's MaxSessions.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 import asyncssh
 
@@ -19,18 +20,23 @@ from .config import Settings
 from .guard import GuardedCommand, validate_line
 from .hostkeys import HostKeyClient, SeenHostKey, describe_untrusted_key, known_hosts_option
 from .models import CommandResult
+from .pool import ChannelRefused, ConnectionFailed, HostKeyNotTrusted, HostPool, Slot
 
+__all__ = ["ChannelRefused", "CommandTimeout", "ConnectionFailed", "HostKeyNotTrusted", "SSHTransport"]
 
-class ConnectionFailed(RuntimeError):
-    """The server could not be reached, refused us, or the link dropped."""
+ONE_SHOT_PLACEMENTS = 8
+"""Refused channels a one-shot command tries to place elsewhere before giving up."""
 
-
-class HostKeyNotTrusted(ConnectionFailed):
-    """The server's host key is unknown, or differs from the one we trust."""
+CHANNEL_CLOSE_WAIT_S = 2.0
+"""How long a closed channel's place waits for the server's close before it is reused anyway."""
 
 
 class CommandTimeout(RuntimeError):
     """A remote command did not finish within its timeout; its channel was closed."""
+
+
+class OutputTooLarge(RuntimeError):
+    """A command answered more than `run`'s `max_bytes`; the rest was not read, the channel closed."""
 
 
 def _client_keys(settings: Settings) -> list[object] | None:
@@ -53,29 +59,40 @@ def _client_keys(settings: Settings) -> list[object] | None:
 
 
 class SSHTransport:
-    """A lazily opened, reused SSH connection that runs guarded commands only."""
+    """One host's pool of verified SSH connections, running guarded commands only.
+
+    `run` and `stream` accept only a `GuardedCommand`; each command gets a channel from the
+    pool (`logtui.pool`), which keeps every connection within the server's session limit.
+    """
 
     def __init__(self, settings: Settings, audit: AuditLog | None = None) -> None:
         self.settings = settings
         self.audit = audit or AuditLog(settings.audit_log)
-        self._conn: asyncssh.SSHClientConnection | None = None
-        self._lock = asyncio.Lock()
-        self.connect_count = 0
-        """How many connections were opened (reconnects included)."""
+        self.pool = HostPool(
+            self._open,
+            max_sessions=settings.max_sessions,
+            max_connections=settings.max_connections,
+            label=settings.label,
+        )
         self.learned_host_key: str | None = None
         """Fingerprint of a host key trusted on first use by this transport, if any."""
 
     @property
+    def connect_count(self) -> int:
+        """How many connections were opened (reconnects and pool growth included)."""
+        return self.pool.opened
+
+    @property
     def connected(self) -> bool:
-        return self._conn is not None and not self._conn.is_closed()
+        return self.pool.alive
 
     async def connect(self) -> None:
-        """Open the connection if it is not open; raise ConnectionFailed or ValueError."""
-        async with self._lock:
-            if self.connected:
-                return
-            self._conn = await self._open()
-            self.connect_count += 1
+        """Open the first connection if none is open; raise ConnectionFailed or ValueError."""
+        await self.pool.ensure_connected()
+
+    async def reserve_stream(self) -> Slot | None:
+        """A channel place for a long-lived stream, or None when every connection is full."""
+        return await self.pool.reserve(live=True)
 
     async def _open(self) -> asyncssh.SSHClientConnection:
         s = self.settings
@@ -116,63 +133,149 @@ class SSHTransport:
             raise ConnectionFailed(f"cannot connect to {s.label}: {exc.strerror or exc}") from None
 
     async def close(self) -> None:
-        conn, self._conn = self._conn, None
-        if conn is not None:
-            conn.close()
-            with contextlib.suppress(TimeoutError, asyncssh.Error, OSError):
-                await asyncio.wait_for(conn.wait_closed(), 5)
+        await self.pool.close()
 
-    def _drop(self) -> None:
-        """Forget a connection that failed, so the next command reconnects."""
-        conn, self._conn = self._conn, None
-        if conn is not None:
-            conn.abort()
-
-    async def _process(self, command: GuardedCommand) -> asyncssh.SSHClientProcess:
+    async def _open_channel(self, command: GuardedCommand, slot: Slot) -> asyncssh.SSHClientProcess:
+        """Start `command` on the slot's connection; the slot is released if this fails."""
         if not isinstance(command, GuardedCommand):
+            slot.release()
             raise TypeError("only GuardedCommand objects can be sent; build them with logtui.guard")
         validate_line(command.line)  # the last check before the wire
-        await self.connect()
-        assert self._conn is not None
+        slot.sending()
         try:
-            return await self._conn.create_process(command.line, encoding=None)
+            process = await slot.connection.conn.create_process(command.line, encoding=None)
+        except asyncssh.ChannelOpenError as exc:
+            self.pool.refused(slot)
+            raise ChannelRefused(
+                f"{self.settings.label} refused channel {slot.connection.in_use + 1} on connection "
+                f"{slot.connection.number}: {exc.reason}"
+            ) from None
         except (asyncssh.Error, OSError) as exc:
-            self._drop()
+            self.pool.lost(slot.connection)
+            slot.release()
             raise ConnectionFailed(f"lost the connection to {self.settings.label}: {exc}") from None
+        slot.accepted()
+        return process
 
-    async def run(self, command: GuardedCommand, *, timeout: float | None = None) -> CommandResult:
-        """Run a guarded command to completion; both output streams are kept apart."""
+    async def _one_shot(self, command: GuardedCommand) -> tuple[asyncssh.SSHClientProcess, Slot]:
+        """A channel for a command that ends by itself: any connection, waiting for room if needed."""
+        if not isinstance(command, GuardedCommand):
+            raise TypeError("only GuardedCommand objects can be sent; build them with logtui.guard")
+        for attempt in range(ONE_SHOT_PLACEMENTS):
+            slot = await self.pool.reserve(live=False)
+            assert slot is not None
+            try:
+                return await self._open_channel(command, slot), slot
+            except ChannelRefused:
+                # The connection holds fewer than we thought (its limit is lowered now), or
+                # a session that just closed is not freed yet: place it again shortly.
+                await asyncio.sleep(0.1 * attempt)
+        raise ChannelRefused(
+            f"{self.settings.label} refused {ONE_SHOT_PLACEMENTS} channels in a row for `{command.line}`"
+        )
+
+    async def _closed(self, process: asyncssh.SSHClientProcess, slot: Slot) -> None:
+        """Close the channel and give its place back once the server has closed it too.
+
+        The server frees the session only then; reusing the place earlier would be refused.
+        """
+        try:
+            if process.exit_status is None and process.exit_signal is None:
+                # OpenSSH keeps a session (and its MaxSessions place) until the command
+                # exits, and a `docker logs --follow` of a quiet container notices a closed
+                # channel only when it next writes: ask it to stop now. (A forced command
+                # such as logtui-guard is refused the signal and ends on the hang-up itself.)
+                with contextlib.suppress(asyncssh.Error, OSError, ValueError):
+                    process.send_signal("TERM")
+            process.close()
+            with contextlib.suppress(TimeoutError, asyncssh.Error, OSError):
+                await asyncio.wait_for(process.wait_closed(), CHANNEL_CLOSE_WAIT_S)
+        finally:
+            slot.release()
+
+    async def run(
+        self, command: GuardedCommand, *, timeout: float | None = None, max_bytes: int | None = None
+    ) -> CommandResult:
+        """Run a guarded command to completion; both output streams are kept apart.
+
+        With `max_bytes`, output is read as it arrives and more than that (both streams
+        together) raises OutputTooLarge: a hostile server's endless answer is never held.
+        """
         timeout = self.settings.command_timeout if timeout is None else timeout
         started = time.monotonic()
-        process = await self._process(command)
+        process, slot = await self._one_shot(command)
+        number = slot.connection.number
+
+        async def read_all() -> tuple[bytes, bytes]:
+            if max_bytes is None:
+                return await process.communicate()
+            got = {"stdout": bytearray(), "stderr": bytearray()}
+
+            async def pump(name: str, reader: asyncssh.SSHReader[bytes]) -> None:
+                while chunk := await reader.read(1 << 16):
+                    got[name] += chunk
+                    if len(got["stdout"]) + len(got["stderr"]) > max_bytes:
+                        what = " ".join(command.line.split()[:2])
+                        raise OutputTooLarge(
+                            f"`{what}` on {self.settings.label} answered more than "
+                            f"{max_bytes / (1 << 20):g} MiB; refusing to read it"
+                        )
+
+            streams = (("stdout", process.stdout), ("stderr", process.stderr))
+            pumps = [asyncio.ensure_future(pump(name, reader)) for name, reader in streams]
+            try:
+                await asyncio.gather(*pumps)
+            finally:
+                for task in pumps:
+                    task.cancel()
+            await process.wait_closed()
+            return bytes(got["stdout"]), bytes(got["stderr"])
+
         try:
-            stdout, stderr = await asyncio.wait_for(process.communicate(), timeout)
+            stdout, stderr = await asyncio.wait_for(read_all(), timeout)
+        except OutputTooLarge:
+            self._audit(command, None, 0, 0, started, "too_large", number)
+            raise
         except TimeoutError:
-            process.close()
-            self._audit(command, None, 0, 0, started, "timeout")
+            self._audit(command, None, 0, 0, started, "timeout", number)
             raise CommandTimeout(
                 f"`{command.line}` did not finish within {timeout:g}s on {self.settings.label}; "
                 "it was cancelled"
             ) from None
         except (asyncssh.Error, OSError) as exc:
-            self._drop()
-            self._audit(command, None, 0, 0, started, "connection_lost")
+            self.pool.lost(slot.connection)
+            self._audit(command, None, 0, 0, started, "connection_lost", number)
             raise ConnectionFailed(f"lost the connection to {self.settings.label}: {exc}") from None
+        finally:
+            await self._closed(process, slot)
         status = process.exit_status if process.exit_status is not None else 255
         out, err = bytes(stdout or b""), bytes(stderr or b"")
-        self._audit(command, status, len(out), len(err), started, "completed")
+        self._audit(command, status, len(out), len(err), started, "completed", number)
         return CommandResult(command.line, status, out, err, time.monotonic() - started)
 
     async def stream(
-        self, command: GuardedCommand, *, chunk_size: int = 65536
+        self,
+        command: GuardedCommand,
+        *,
+        chunk_size: int = 65536,
+        slot: Slot | None = None,
+        on_open: Callable[[], None] | None = None,
     ) -> AsyncIterator[tuple[str, bytes]]:
         """Yield ("stdout" | "stderr", chunk) as output arrives, then ("exit", status bytes).
 
-        The last item is always ("exit", b"<status>"). Closing the iterator closes the
-        channel, which stops `docker logs --follow` on the server.
+        `slot`: a place from `reserve_stream` for a long-lived stream (it is consumed: given
+        back when the channel closes); without one, the command is a one-shot. The last item
+        is always ("exit", b"<status>"). Closing the iterator closes the channel, which stops
+        `docker logs --follow` on the server. `on_open` is called once the channel is open.
         """
         started = time.monotonic()
-        process = await self._process(command)
+        if slot is None:
+            process, slot = await self._one_shot(command)
+        else:
+            process = await self._open_channel(command, slot)
+        if on_open is not None:
+            on_open()
+        number = slot.connection.number
         queue: asyncio.Queue[tuple[str, bytes] | None] = asyncio.Queue(maxsize=64)
         counts = {"stdout": 0, "stderr": 0}
 
@@ -206,13 +309,13 @@ class SSHTransport:
             yield ("exit", str(status).encode())
         except (asyncssh.Error, OSError) as exc:
             outcome = "connection_lost"
-            self._drop()
+            self.pool.lost(slot.connection)
             raise ConnectionFailed(f"lost the connection to {self.settings.label}: {exc}") from None
         finally:
             for task in pumps:
                 task.cancel()
-            process.close()
-            self._audit(command, status, counts["stdout"], counts["stderr"], started, outcome)
+            self._audit(command, status, counts["stdout"], counts["stderr"], started, outcome, number)
+            await self._closed(process, slot)
 
     def _audit(
         self,
@@ -222,6 +325,7 @@ class SSHTransport:
         err: int,
         started: float,
         outcome: str,
+        connection: int,
     ) -> None:
         self.audit.command(
             host=self.settings.label,
@@ -231,4 +335,5 @@ class SSHTransport:
             bytes_err=err,
             duration_s=time.monotonic() - started,
             outcome=outcome,
+            connection=connection,
         )

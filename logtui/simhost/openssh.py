@@ -55,8 +55,13 @@ class Sshd:
         *,
         env: dict[str, str] | None = None,
         authorized_options: str = "",
+        extra_config: tuple[str, ...] = (),
     ) -> None:
+        """`extra_config`: sshd_config lines beyond the test server's own. The server keeps
+        OpenSSH's session defaults (`MaxSessions 10`, `MaxStartups 10:30:100`), as production
+        servers do; a test that needs another limit says so here, with its reason."""
         self.root = root
+        self.extra_config = tuple(extra_config)
         self.port = free_port()
         self.env = dict(env or {})
         self.proc: subprocess.Popen[bytes] | None = None
@@ -96,9 +101,8 @@ class Sshd:
                 "UsePAM no",
                 "StrictModes no",
                 "PermitRootLogin prohibit-password",
-                "MaxSessions 100",
-                "MaxStartups 100:30:200",
                 f"SetEnv {set_env}",
+                *self.extra_config,
                 "",
             ]
         )

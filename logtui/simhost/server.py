@@ -27,16 +27,41 @@ _GONE = (OSError, asyncssh.Error, ConnectionError, EOFError)
 """What writing to a channel whose connection has gone away may raise."""
 
 
+class _CountedProcess(asyncssh.SSHServerProcess):  # type: ignore[type-arg]
+    """A session that frees its place in the connection's session count when it closes."""
+
+    def __init__(self, server: _Server) -> None:
+        super().__init__(server._host._handle, None, 0, False)
+        self._server = server
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._server.sessions -= 1
+        super().connection_lost(exc)
+
+
 class _Server(asyncssh.SSHServer):
-    """Keeps track of live connections so that `drop_connections` can cut them."""
+    """Keeps track of live connections so that `drop_connections` can cut them.
+
+    Like OpenSSH's `MaxSessions`, it refuses a session channel beyond the host's
+    `max_sessions` open on one connection.
+    """
 
     def __init__(self, host: SimulatedHost) -> None:
         self._host = host
         self._conn: asyncssh.SSHServerConnection | None = None
+        self.sessions = 0
+
+    def session_requested(self) -> asyncssh.SSHServerSession | bool:
+        if self.sessions >= self._host.max_sessions:
+            self._host.sessions_refused += 1
+            return False
+        self.sessions += 1
+        return _CountedProcess(self)
 
     def connection_made(self, conn: asyncssh.SSHServerConnection) -> None:
         self._conn = conn
         self._host._connections.add(conn)
+        self._host.peak_connections = max(self._host.peak_connections, len(self._host._connections))
 
     def connection_lost(self, exc: Exception | None) -> None:
         if self._conn is not None:
@@ -57,10 +82,12 @@ class SimulatedHost:
         clock: Clock | None = None,
         poll_interval: float = 0.1,
         port: int = 0,
+        max_sessions: int = 10,
     ) -> None:
         """`containers=None` gives the demo workload; `[]` an empty host to script.
 
         `port=0` (the default) lets the system pick a free port; `port` tells which.
+        `max_sessions`: session channels one connection may hold, as OpenSSH's default.
         """
         chosen = default_containers(seed) if containers is None else list(containers)
         self.docker: SimDocker = SimDocker.with_containers(chosen)
@@ -69,6 +96,11 @@ class SimulatedHost:
         self.seed = seed
         self.poll_interval = poll_interval
         self.port: int = port
+        self.max_sessions = max_sessions
+        self.sessions_refused = 0
+        self.peak_connections = 0
+        """The most SSH connections that were open at once."""
+        """Session channels refused for being over `max_sessions` on their connection."""
         self.host_public_key_line: str = ""
         self.commands_received: list[str] = []
         """Every command line that arrived, refused or not, in order."""
@@ -96,7 +128,6 @@ class SimulatedHost:
             server_host_keys=[host_key],
             authorized_client_keys=authorized,
             server_factory=lambda: _Server(self),
-            process_factory=self._handle,
             encoding=None,
             allow_scp=False,
             password_auth=False,

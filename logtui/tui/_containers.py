@@ -37,7 +37,7 @@ class ContainerRow:
     mem: str = ""
     spark: str = ""
     stream: str = ""
-    """The log stream's state: '', 'connected', 'reconnecting', 'ended' or 'failed'."""
+    """The log stream's state: '', 'connected', 'polled', 'reconnecting', 'ended' or 'failed'."""
     selected: bool = False
 
     def cells(self) -> dict[str, Text]:
@@ -81,6 +81,8 @@ def _state_dot(state: str, stream: str) -> tuple[str, str]:
         return "✖", "bold red"
     if stream == "reconnecting":
         return "◌", "yellow"
+    if stream == "polled" and state == "running":
+        return "◔", "cyan"  # no live channel free: read in rotation (`docker logs --since`)
     if state == "running":
         return "●", "green"
     if state in ("paused", "restarting"):

@@ -472,6 +472,8 @@ class LogtuiApp(App[int]):
         text.append(*sep)
         text.append(state, colour)
         text.append(*sep)
+        text.append(self.channels_text())
+        text.append(*sep)
         text.append(f"{self.lines_per_second:.1f} lines/s")
         text.append(*sep)
         text.append(f"window {window_label(self.window_hours)}")
@@ -491,6 +493,18 @@ class LogtuiApp(App[int]):
         if detail and state != "connected":
             text.append(*sep)
             text.append_text(safe_text(detail, colour))
+        return text
+
+    def channels_text(self) -> Text:
+        """`2 conns · 27 streams (3 polled)`: the pool's connections and the followed logs."""
+        if self.remote is None:
+            return Text("")
+        conns = self.remote.transport.pool.state().connections
+        rotation = self.remote.rotation.state()
+        streams = len(rotation.live) + len(rotation.polled)
+        text = Text(f"{conns} conn{'s' if conns != 1 else ''} · {streams} streams")
+        if rotation.polled:
+            text.append(f" ({len(rotation.polled)} polled, ~{rotation.cycle_s:.0f}s)", "cyan")
         return text
 
     @property
@@ -533,6 +547,8 @@ class LogtuiApp(App[int]):
 
     def _apply_filter(self, filter: Filter) -> None:
         self.filter = filter
+        if self.remote is not None:  # the container looked at gets a live channel first
+            self.remote.pin([filter.container] if filter.container else [])
         pane = self.log_pane
         pane.empty_message = "no lines match the filter" if self.filter_active else "waiting for log lines…"
         pane.rebuild(self.store, filter)

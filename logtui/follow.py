@@ -1,0 +1,313 @@
+"""Following one container: a live `docker logs --follow` channel, or polls in rotation.
+
+Both ways deliver every line exactly once. A live stream that drops resumes from the last
+stamp seen (`ResumePoint`); a container that gets no live channel (every connection of the
+host's pool is full) is read with `docker logs --since <last stamp>` when its turn comes
+(`FollowRotation`), through the same `ResumePoint`. A container moves between the two ways
+without a gap or a duplicate: when a channel frees, when it is selected, or when it starts
+writing while a live one has gone quiet.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections import deque
+from collections.abc import AsyncIterator, Callable, Iterable
+from typing import TYPE_CHECKING
+
+from . import guard
+from .models import LogEntry
+from .reader import AsyncReader
+from .rotation import Demoted, Lease
+from .transport import ChannelRefused, ConnectionFailed, HostKeyNotTrusted, Slot
+
+if TYPE_CHECKING:
+    from .remote import RemoteDocker
+
+FLUSH_AFTER_S = 0.25
+"""A held-back multi-line entry is released after this long without a new line."""
+
+MAX_PARSING = 8
+"""Chunks of one follow stream handed to its readers and not parsed yet, at most."""
+
+PARSED_POLL_S = 0.01
+"""While chunks are being parsed elsewhere, how often finished ones are looked for."""
+
+SETTLED = "1s"
+"""A poll reads up to the server's clock less this (`--until 1s`): a line that old has its
+continuation lines already (as a live stream waits `FLUSH_AFTER_S` for them), so no entry is
+cut in two between polls; the newer lines come with the next poll."""
+
+STATE_MAX_AGE_S = 10.0
+"""A polled container's running state (from `docker ps`) is refreshed when older than this."""
+
+StateCallback = Callable[[str, str], None]
+"""on_state(state, detail): 'connected', 'polled', 'reconnecting', 'ended' or 'failed'."""
+
+
+class ResumePoint:
+    """Where a follow stream resumes after a reconnect, without gap or duplicate.
+
+    Docker's `--since` is inclusive, so the lines at the last timestamp seen come back;
+    the raw lines already delivered at that timestamp are remembered and skipped.
+    stdout and stderr arrive independently (one may lag the other), so each stream keeps
+    its own mark and the replay starts at the older of the two.
+    """
+
+    def __init__(self, delivered: Iterable[LogEntry] = ()) -> None:
+        """`delivered`: entries already held, in arrival order (a restarted stream's past)."""
+        self._last: dict[str, str] = {}
+        self._at_last: dict[str, dict[str, int]] = {}
+        for entry in delivered:
+            self.seen(entry)
+
+    @property
+    def timestamp(self) -> str:
+        return min(self._last.values(), default="")
+
+    def seen(self, entry: LogEntry) -> None:
+        ts = entry.docker_timestamp
+        last = self._last.get(entry.stream, "")
+        if not ts or ts < last:
+            return
+        if ts != last:
+            self._last[entry.stream] = ts
+            self._at_last[entry.stream] = {}
+        counts = self._at_last[entry.stream]
+        counts[entry.raw_line] = counts.get(entry.raw_line, 0) + 1
+
+    def make_filter(self) -> Callable[[LogEntry], bool]:
+        """A predicate for the replayed stream: False for entries already delivered."""
+        cutoffs = dict(self._last)
+        remaining = {stream: dict(counts) for stream, counts in self._at_last.items()}
+
+        def fresh(entry: LogEntry) -> bool:
+            ts = entry.docker_timestamp
+            cutoff = cutoffs.get(entry.stream, "")
+            if not cutoff or not ts or ts > cutoff:
+                return True
+            if ts < cutoff:
+                return False
+            counts = remaining[entry.stream]
+            count = counts.get(entry.raw_line, 0)
+            if count:
+                counts[entry.raw_line] = count - 1
+                return False
+            return True
+
+        return fresh
+
+
+async def follow_container(
+    remote: RemoteDocker,
+    name: str,
+    *,
+    since: str | None,
+    tail: int | str | None,
+    on_state: StateCallback | None,
+    max_retries: int | None,
+    backoff: Iterable[float],
+) -> AsyncIterator[list[LogEntry]]:
+    """Yield batches of `name`'s new entries, live or polled (see `RemoteDocker.follow`)."""
+    delays = list(backoff)
+    resume = ResumePoint()
+    rotation = remote.rotation
+    notify = on_state or (lambda state, detail: None)
+    attempt = 0
+    polled_before = False
+    demoted = False
+    """A stream that gave its channel away polls once before it asks for one again."""
+    try:
+        while True:
+            try:
+                slot = None if demoted else await remote.transport.reserve_stream()
+                if slot is None:
+                    if not demoted:
+                        rotation.make_room(name)  # a revoked stream frees its channel meanwhile
+                    await rotation.turn(name, first=not polled_before)
+                    if not demoted:
+                        slot = await remote.transport.reserve_stream()
+                demoted = False
+                if slot is None:
+                    running = await remote.is_running(name)
+                    batch, ended = await _poll_once(remote, name, resume, since, tail, not running)
+                    if not polled_before:
+                        polled_before = True
+                    notify("polled", f"every ~{rotation.cycle_s:.0f}s")
+                    attempt = 0
+                    if batch:
+                        rotation.output(name)
+                        yield batch
+                    if ended:
+                        notify("ended", f"{name}: log stream ended")
+                        return
+                    continue
+                lease = rotation.went_live(name, slot.connection)
+                async for batch in _live(remote, name, resume, since, tail, slot, lease, notify):
+                    attempt = 0
+                    rotation.output(name)
+                    yield batch
+                notify("ended", f"{name}: log stream ended")
+                return
+            except Demoted:
+                demoted = True  # no backoff: polled from where the stream stopped
+            except ChannelRefused:
+                continue  # no backoff: the channel goes elsewhere, or the container is polled
+            except HostKeyNotTrusted as exc:
+                notify("failed", str(exc))
+                raise
+            except ConnectionFailed as exc:
+                attempt += 1
+                if max_retries is not None and attempt > max_retries:
+                    notify("failed", str(exc))
+                    raise
+                delay = delays[min(attempt - 1, len(delays) - 1)]
+                notify("reconnecting", f"attempt {attempt} in {delay:g}s: {exc}")
+                await asyncio.sleep(delay)
+    finally:
+        rotation.forget(name)
+
+
+async def _poll_once(
+    remote: RemoteDocker,
+    name: str,
+    resume: ResumePoint,
+    since: str | None,
+    tail: int | str | None,
+    final: bool,
+) -> tuple[list[LogEntry], bool]:
+    """One `docker logs --since` read of a polled container: (new entries, has it ended).
+
+    A running container is read up to a second ago (`SETTLED`); a stopped one to its end.
+    """
+    start = resume.timestamp
+    fresh = resume.make_filter()
+    entries = await remote.logs(
+        name, since=start or since, until=None if final else SETTLED, tail=None if start else tail
+    )
+    batch = [e for e in entries if fresh(e)]
+    for entry in batch:
+        resume.seen(entry)
+    return batch, final
+
+
+async def _live(
+    remote: RemoteDocker,
+    name: str,
+    resume: ResumePoint,
+    since: str | None,
+    tail: int | str | None,
+    slot: Slot,
+    lease: Lease,
+    notify: StateCallback,
+) -> AsyncIterator[list[LogEntry]]:
+    """A live channel from where the container's delivered lines end (polled or not)."""
+    start = resume.timestamp
+    fresh = resume.make_filter()
+    try:
+        command = remote._build(
+            guard.docker_logs, name, since=start or since, tail=None if start else tail, follow=True
+        )
+    except BaseException:
+        slot.release()
+        raise
+    try:
+        async for batch in _follow_once(remote, command, name, notify, slot, lease):
+            batch = [e for e in batch if fresh(e)]
+            for entry in batch:
+                resume.seen(entry)
+            if batch:
+                yield batch
+    finally:
+        remote.rotation.left_live(name, lease)
+
+
+def _drop(readers: dict[str, AsyncReader]) -> None:
+    """Forget the state of readers abandoned before their stream ended (in a parse process)."""
+    for reader in readers.values():
+        reader.drop()
+
+
+async def _follow_once(
+    remote: RemoteDocker,
+    command: guard.GuardedCommand,
+    name: str,
+    notify: StateCallback,
+    slot: Slot,
+    lease: Lease,
+) -> AsyncIterator[list[LogEntry]]:
+    """One `docker logs --follow` channel, parsed as it comes; held entries flushed when quiet.
+
+    Raises `Demoted` when the rotation takes the channel back for another container.
+    """
+    make = remote.reader_factory
+    label = remote.settings.label
+    readers = {s: make(name, s, remote.settings.mask_secrets) for s in ("stdout", "stderr")}
+    queue: asyncio.Queue[tuple[str, bytes] | BaseException | None] = asyncio.Queue(maxsize=32)
+    parsing: deque[asyncio.Future[list[LogEntry]]] = deque()
+    """Chunks handed to the readers whose entries are not yielded yet, in arrival order."""
+    opened = asyncio.Event()
+
+    async def pump() -> None:
+        try:
+            async for item in remote.transport.stream(command, slot=slot, on_open=opened.set):
+                await queue.put(item)
+            await queue.put(None)
+        except BaseException as exc:  # handed to the consumer, re-raised there
+            await queue.put(exc)
+
+    task = asyncio.create_task(pump())
+    status = 0
+    ended = False
+    announced = False
+    try:
+        while True:
+            if lease.revoked.is_set():
+                raise Demoted(name)
+            if not announced and opened.is_set():
+                announced = True
+                notify("connected", label)
+            while parsing and parsing[0].done():
+                entries = await parsing.popleft()
+                if entries:
+                    yield entries
+            if len(parsing) >= MAX_PARSING:
+                entries = await parsing.popleft()  # the parser is behind: wait for it
+                if entries:
+                    yield entries
+                continue
+            try:
+                item = await asyncio.wait_for(queue.get(), PARSED_POLL_S if parsing else FLUSH_AFTER_S)
+            except TimeoutError:
+                if not parsing:  # quiet: release held lines and the pending entries
+                    held = [e for r in readers.values() for e in await r.quiet()]
+                    if held:
+                        yield held
+                continue
+            if item is None:
+                break
+            if isinstance(item, BaseException):
+                raise item
+            kind, data = item
+            if kind == "exit":
+                status = int(data or b"0")
+                continue
+            parsing.append(readers[kind].feed(data))
+        while parsing:
+            entries = await parsing.popleft()
+            if entries:
+                yield entries
+        tail_entries = [e for r in readers.values() for e in await r.close()]
+        ended = True
+        if tail_entries:
+            yield tail_entries
+        if status != 0:
+            message = " ".join(readers["stderr"].errors).strip() or f"exit status {status}"
+            raise RuntimeError(f"docker on {label}: {message}")
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await task
+        if not ended:
+            _drop(readers)
