@@ -97,9 +97,24 @@ def message_template(message: str) -> str:
 @lru_cache(maxsize=8192)
 def headline_template(message: str) -> str:
     """`message_template(headline(message))`, memoised: a summary counts repeats by it, and
-    repeated errors repeat their messages, so most calls are one dictionary look-up."""
-    return message_template(headline(message))
+    repeated errors repeat their messages, so most calls are one dictionary look-up.
 
+    Never raises: should templating ever fail on some message, its first line (cut to
+    FALLBACK_CHARS) is its template, so one line cannot break a whole summary.
+    """
+    try:
+        return message_template(headline(message))
+    except Exception:
+        return message.split("\n", 1)[0].strip()[:FALLBACK_CHARS]
+
+
+FALLBACK_CHARS = 200
+"""Length of the template of a message that could not be templated."""
+
+MAX_JSON_CHARS = 64 * 1024
+"""Longest line parsed as JSON to find its message field. Parsing costs time and stack in
+proportion to the line; a structured log line is far shorter, and a longer one (or one
+nested too deep to parse) is grouped by its own text instead."""
 
 _MSG_KEYS = ("msg", "message", "error", "err", "event")
 _LOGFMT_MSG_RE = re.compile(r'(?:^|\s)msg=(?:"((?:[^"\\]|\\.)*)"|(\S+))')
@@ -117,10 +132,10 @@ def headline(message: str) -> str:
         for line in reversed(lines):
             if line and not line[0].isspace():
                 return line.strip()
-    if first.startswith("{"):
+    if first.startswith("{") and len(first) <= MAX_JSON_CHARS:
         try:
             obj = json.loads(first)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: `{"a":[[[[...` a few KB deep
             obj = None
         if isinstance(obj, dict):
             for key in _MSG_KEYS:

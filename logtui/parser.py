@@ -343,6 +343,15 @@ def _make_entry(
 ANNOUNCE_WINDOW_S = 1.0
 """A traceback joins the log line that announced it only if written within this time."""
 
+MAX_ENTRY_LINES = 1000
+MAX_ENTRY_CHARS = 256 * 1024
+"""Most lines, and characters of raw lines, one entry holds. The pending entry is held back
+until a line that does not continue it arrives, so without a bound a stream of indented
+lines would grow one entry without end (300,000 became one 24 MB entry, and a follow showed
+nothing). The line that would pass a bound opens the next entry instead, which keeps the
+level (and traceback state) of the one before it: nothing is lost. Real stack traces are
+far smaller; a single line longer than this is kept whole."""
+
 
 def _close_in_time(opened: str, ts: str) -> bool:
     """Were two docker stamps written within ANNOUNCE_WINDOW_S? (Unknown stamps: yes.)
@@ -372,6 +381,7 @@ class EntryAssembler:
     """
 
     __slots__ = (
+        "_chars",
         "_frames",
         "_last_frames",
         "_last_level",
@@ -396,6 +406,8 @@ class EntryAssembler:
         self._raw: list[str] = []
         self._texts: list[str] = []
         self._ts = ""
+        self._chars = 0
+        """Characters of the pending entry's raw lines."""
         self._level: str | None = None
         self._tb = _NO_TB
         self._frames = False
@@ -441,7 +453,9 @@ class EntryAssembler:
         second = self._second
         last_ts = self._last_ts
         raws, texts, p_ts, p_level = self._raw, self._texts, self._ts, self._level
+        p_chars = self._chars
         unstamped = self.unstamped
+        full = False
         for raw in lines:
             # Docker's fixed stamp `2025-08-16T14:30:22.123456789Z `, in a second already
             # checked by the regex: only the nanoseconds and the separator are left to check.
@@ -469,9 +483,12 @@ class EntryAssembler:
                     or ":  " in text[:_PG_WINDOW]
                     or (len(raws) == 1 and p_level in _WARNING_UP and text[0].islower())
                 ) and self._joins(text, p_level, len(raws), ts, p_ts):
-                    raws.append(raw)
-                    texts.append(text)
-                    continue
+                    if len(raws) < MAX_ENTRY_LINES and p_chars + len(raw) <= MAX_ENTRY_CHARS:
+                        raws.append(raw)
+                        texts.append(text)
+                        p_chars += len(raw)
+                        continue
+                    full = True
                 level = p_level or ("ERROR" if self._frames else "INFO")
                 first, text0 = raws[0], texts[0]
                 one_line = len(raws) == 1 and len(p_ts) == 30 and len(first) - len(text0) == 31
@@ -480,8 +497,13 @@ class EntryAssembler:
                     emit(of_line(container, level, first, stream, len(first) - len(strip_level_tag(text0))))
                 else:
                     emit(_make_entry(container, stream, raws, texts, p_ts, level))
+                if full:  # the rest of an entry too big to hold: same level and state
+                    full = False
+                    raws, texts, p_ts, p_chars = [raw], [text], ts or last_ts, len(raw)
+                    p_level = level_of(text) or level
+                    continue
             # Open a new pending entry with this line.
-            raws, texts, p_ts = [raw], [text], ts or last_ts
+            raws, texts, p_ts, p_chars = [raw], [text], ts or last_ts, len(raw)
             p_level = level_of(text)
             if self._tb != _NO_TB or self._frames:
                 self._tb, self._frames = _NO_TB, False
@@ -490,6 +512,7 @@ class EntryAssembler:
             if self._last_level is not None:
                 p_level = self._resume_after_flush(text, p_level)
         self._raw, self._texts, self._ts, self._level = raws, texts, p_ts, p_level
+        self._chars = p_chars
         self._last_ts = last_ts
         self._second = second
         if len(unstamped) > 5:

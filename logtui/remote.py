@@ -16,6 +16,8 @@ from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from typing import Any
 
+import structlog
+
 from . import guard
 from .audit import AuditLog
 from .config import Settings
@@ -27,6 +29,8 @@ from .reader import AsyncReader, LocalReader, ReaderFactory
 from .rotation import FollowRotation
 from .textsafe import one_line
 from .transport import CommandTimeout, SSHTransport
+
+_log = structlog.get_logger("logtui")
 
 __all__ = ["RemoteDocker", "ResumePoint", "since_for_hours", "validate_hours"]
 
@@ -122,6 +126,14 @@ def parse_stats(stdout: bytes) -> list[ContainerStats]:
     return rows
 
 
+def _parse_inspect(stdout: bytes) -> list[dict[str, Any]]:
+    """`docker inspect`'s answer: a JSON array of objects (anything else is refused)."""
+    documents = json.loads(stdout.decode("utf-8", errors="replace") or "[]")
+    if not isinstance(documents, list) or not all(isinstance(d, dict) for d in documents):
+        raise ValueError("not a JSON array of objects")
+    return documents
+
+
 def _drop(readers: dict[str, AsyncReader]) -> None:
     """Forget the state of readers abandoned before their stream ended (in a parse process)."""
     for reader in readers.values():
@@ -190,9 +202,29 @@ class RemoteDocker:
             )
             raise
 
+    skipped: tuple[str, ...] = ()
+    """Names the last `list_containers` left out (as terminal-safe `repr`s, cut to 100
+    characters): docker's grammar does not allow them, so no command could name them."""
+
     async def list_containers(self, *, all_containers: bool = True) -> list[ContainerInfo]:
+        """The containers of `docker ps`; one whose name is not a valid docker name (only a
+        broken or hostile server sends one) is left out with a warning, never fatal."""
         result = await self._run(self._build(guard.docker_ps, all_containers=all_containers))
-        containers = self._parsed(parse_ps, result)
+        containers, skipped = [], []
+        for info in self._parsed(parse_ps, result):
+            try:
+                guard.validate_container_name(info.name)
+            except guard.CommandRefused:
+                skipped.append(info.name[:100])
+            else:
+                containers.append(info)
+        self.skipped = tuple(map(repr, skipped))
+        if skipped and structlog.is_configured():  # unconfigured, structlog writes to stdout
+            _log.warning(
+                "containers skipped: docker ps listed names docker does not allow",
+                host=self.settings.label,
+                names=skipped,  # a list: rendered with repr, which escapes control characters
+            )
         if all_containers:  # what polled followers need to know: has a container stopped?
             self._states = {c.name: c.state for c in containers}
             self._states_at = time.monotonic()
@@ -260,9 +292,7 @@ class RemoteDocker:
 
     async def inspect(self, names: Sequence[str]) -> list[dict[str, Any]]:
         result = await self._run(self._build(guard.docker_inspect, list(names)))
-        documents = self._parsed(
-            lambda out: json.loads(out.decode("utf-8", errors="replace") or "[]"), result
-        )
+        documents = self._parsed(_parse_inspect, result)
         return mask_inspect(documents) if self.settings.mask_secrets else documents
 
     async def health(self) -> dict[str, Any]:
@@ -298,12 +328,16 @@ class RemoteDocker:
         return self._parsed(parse_stats, result)
 
     def _parsed(self, parse: Callable[[bytes], Any], result: CommandResult) -> Any:
-        """Parse docker's JSON output; output we cannot read is a server-side failure."""
+        """Parse docker's JSON output; output we cannot read is a server-side failure.
+
+        RecursionError: JSON nested thousands deep, which only a hostile server sends.
+        """
         try:
             return parse(result.stdout)
-        except (ValueError, AttributeError) as exc:
+        except (ValueError, AttributeError, TypeError, RecursionError) as exc:
             raise RuntimeError(
-                f"unexpected output from `{result.command}` on {self.settings.label}: {exc}"
+                f"unexpected output from `{result.command}` on {self.settings.label}: "
+                f"{one_line(str(exc))[:200]}"
             ) from None
 
     async def follow(

@@ -31,8 +31,15 @@ _ESCAPE_RE = re.compile(
 )
 
 # What is left after the sequences: C0 controls except tab and newline, DEL, C1 controls,
-# and the Unicode bidirectional overrides that can make text read differently than it is.
-_CONTROL_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# the Unicode bidirectional controls that can make text read differently than it is, and
+# invisible format characters that can hide text or make two strings look alike (soft
+# hyphen, zero-width space, word joiner, invisible operators, BOM, interlinear annotation,
+# tag characters) or break lines where a terminal would not (U+2028, U+2029). Kept: the
+# zero-width joiner and non-joiner (U+200C, U+200D), which emoji and several scripts need.
+_CONTROL_RE = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b\u200e\u200f\u2028-\u202e"
+    "\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\U000e0000-\U000e007f]"
+)
 
 
 def sanitize_for_terminal(text: str) -> str:
@@ -43,3 +50,37 @@ def sanitize_for_terminal(text: str) -> str:
     if text.isprintable():
         return text
     return _CONTROL_RE.sub("", _ESCAPE_RE.sub("", text))
+
+
+def one_line(text: str) -> str:
+    """Server text (an error, a name, a status) for one line of a terminal: sanitized, with
+    its line breaks and tabs as spaces, so it cannot pose as a line logtui wrote."""
+    return " ".join(sanitize_for_terminal(text).split())
+
+
+# In JSON text made with `ensure_ascii=False`, every character a terminal could act on that
+# `json.dumps` leaves raw: DEL, the C1 controls (U+0080-U+009F: U+009B is CSI, U+009D OSC)
+# and the same invisible and bidirectional characters as above.
+_JSON_RAW_RE = re.compile(
+    "[\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f"
+    "\ufeff\ufff9-\ufffb\U000e0000-\U000e007f]"
+)
+
+
+def _json_escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    if code <= 0xFFFF:
+        return f"\\u{code:04x}"
+    code -= 0x10000
+    return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
+
+
+def json_for_terminal(text: str) -> str:
+    """JSON text (`json.dumps(..., ensure_ascii=False)`) with those characters written as
+    `\\uXXXX` escapes: the same JSON value, but nothing in it a terminal acts on.
+
+    Such characters only occur inside JSON strings, where an escape means the same thing.
+    """
+    if text.isascii() and "\x7f" not in text:
+        return text
+    return _JSON_RAW_RE.sub(_json_escape, text)

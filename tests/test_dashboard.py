@@ -329,18 +329,18 @@ async def test_choosing_an_error_group_shows_its_lines(make_app) -> None:
         await wait_for(pilot, lambda: all_history_loaded(app) and app.digest.counts == expected)
         await pilot.pause(0.1)
         app.error_pane.focus()
-        await pilot.press("w")  # the choice resets the level to all
+        await pilot.press("w")  # a group's members are errors: the choice sets the level
         # rows: counts, the critical issue, then groups most frequent first (×2 request_id)
         await pilot.press("down", "down", "enter")
         assert shown(app) == [
             "Application error occurred request_id=1842",
             "Application error occurred request_id=1907",
         ]
-        assert app.filter.min_level == "DEBUG"
-        assert "request_id=.+?" in app.status_text().plain
+        assert app.filter.min_level == "ERROR"
+        assert "group Application error occurred request_id=<n>" in app.status_text().plain
         assert app.focused is app.log_pane
         app.error_pane.focus()
-        await pilot.press("up", "enter")  # the critical issue
+        await pilot.press("up", "enter")  # the critical issue, at all levels
         assert shown(app) == ['FATAL: password authentication failed for user "app"'] or shown(app) == [
             'password authentication failed for user "app"'
         ]

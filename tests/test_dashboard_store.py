@@ -16,11 +16,11 @@ from rich.text import Text
 from logtui.models import LogEntry
 from logtui.textsafe import sanitize_for_terminal
 from logtui.tui.digest import (
+    GroupMatcher,
     build_digest,
     digest_lines,
     literal_pattern,
     render_digest,
-    template_pattern,
 )
 from logtui.tui.render import entry_row, short_memory, short_status, sparkline
 from logtui.tui.store import Filter, FilteredView, LogStore, SearchText, compile_search, search_needles
@@ -312,8 +312,10 @@ def test_digest_groups_errors_and_patterns_find_them() -> None:
     patterns = [p for _, p in rows if p]
     assert len(patterns) == 3  # the critical issue and the two groups
     for pattern in patterns:
-        assert any(re.search(pattern, e.message) for e in store.entries())
-    assert re.fullmatch(template_pattern("id=<n> at <ip> (x)"), "id=42 at 10.0.0.1 (x)")
+        search = pattern.search if isinstance(pattern, GroupMatcher) else re.compile(pattern).search
+        assert any(search(e.message) for e in store.entries())
+    assert GroupMatcher("id=<n> at <ip> (x)").search("id=42 at 10.0.0.1 (x)")
+    assert not GroupMatcher("id=<n> at <ip> (x)").search("id=42 at 10.0.0.1 (y)")
     assert literal_pattern("a.b (c)") == r"a\.b \(c\)"
     later = build_digest(store, "2025-08-16T14:00:02.000000", 1)
     assert later.counts == {"web": 1, "db": 1}

@@ -9,7 +9,7 @@ from textual.message import Message
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-from .digest import ErrorDigest, digest_lines
+from .digest import ErrorDigest, Target, digest_lines
 
 
 class ErrorPane(OptionList):
@@ -17,16 +17,17 @@ class ErrorPane(OptionList):
 
     @dataclass
     class Chosen(Message):
-        """The user chose a row: show the log lines matching `pattern` (a regex)."""
+        """The user chose a row: show the log lines `pattern` finds (a regex, or a
+        `GroupMatcher` for the members of an error group)."""
 
         pane: ErrorPane
-        pattern: str
+        pattern: Target
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, markup=False)
-        self._patterns: dict[str, str] = {}
+        self._patterns: dict[str, Target] = {}
         self._shown: list[Text] = []
-        self._digest_rows: list[tuple[Text, str | None]] = []
+        self._digest_rows: list[tuple[Text, Target | None]] = []
 
     def show(self, digest: ErrorDigest) -> None:
         """Replace the rows, keeping the highlighted row where it was."""

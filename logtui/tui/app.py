@@ -32,13 +32,14 @@ from ..config import Settings
 from ..models import ContainerInfo, ContainerStats, LogEntry
 from ..parse_process import ParseProcess
 from ..remote import RemoteDocker, ResumePoint, since_for_hours
+from ..textsafe import one_line
 from ..transport import HostKeyNotTrusted
 from ._containers import ALL, ContainerList, ContainerRow
 from ._errors import ErrorPane
 from ._help import HelpScreen
 from ._inbox import Inbox
 from ._logpane import LogPane
-from .digest import DigestBuilder, ErrorDigest
+from .digest import DigestBuilder, ErrorDigest, GroupMatcher
 from .render import compact_count, safe_text, short_memory, short_status, sparkline
 from .store import Filter, LogStore, compile_search, iso
 
@@ -397,9 +398,10 @@ class LogtuiApp(App[int]):
         self.digest = digest
         self._digests_built += 1
         self.error_pane.show(digest)
-        self.query_one("#errors").border_title = Text(
-            f"ERRORS (last {window_label(digest.hours)}) · {sum(digest.counts.values())}"
-        )
+        title = Text(f"ERRORS (last {window_label(digest.hours)}) · {sum(digest.counts.values())}")
+        if digest.failure:
+            title.append(" · summary failed", "bold red")
+        self.query_one("#errors").border_title = title
         self._refresh_containers()
 
     def _refresh_containers(self) -> None:
@@ -492,7 +494,12 @@ class LogtuiApp(App[int]):
             text.append(f"PAUSED · {compact_count(pane.new_while_paused)} new", "bold yellow")
         if detail and state != "connected":
             text.append(*sep)
-            text.append_text(safe_text(detail, colour))
+            text.append_text(safe_text(one_line(detail), colour))
+        skipped = self.remote.skipped if self.remote is not None else ()
+        if skipped:
+            text.append(*sep)
+            text.append(f"⚠ {len(skipped)} skipped (invalid name): ", "yellow")
+            text.append_text(safe_text(", ".join(skipped), "yellow"))
         return text
 
     def channels_text(self) -> Text:
@@ -513,8 +520,10 @@ class LogtuiApp(App[int]):
 
     def filter_label(self) -> str:
         parts = [LEVEL_NAMES[self.filter.min_level]] if self.filter.min_level != "DEBUG" else []
-        if self.search_text:
-            parts.append(f"/{self.search_text}/")
+        if isinstance(self.filter.pattern, GroupMatcher):  # a template from the logs
+            parts.append(f"group {one_line(self.filter.pattern.template)[:200]}")
+        elif self.search_text:
+            parts.append(f"/{one_line(self.search_text)}/")
         return " ".join(parts) or "all"
 
     def _update_status(self) -> None:
@@ -599,9 +608,14 @@ class LogtuiApp(App[int]):
 
     @on(ErrorPane.Chosen)
     def _error_chosen(self, event: ErrorPane.Chosen) -> None:
-        """Show the log lines of the chosen error: a search for its pattern, all levels."""
-        self.filter = Filter(self.filter.container, "DEBUG", self.filter.pattern)
-        self.search(event.pattern)
+        """Show the log lines of the chosen error: a critical issue's text at all levels, or
+        an error group's members (template equality; they are errors)."""
+        if isinstance(event.pattern, GroupMatcher):
+            self.search_text = event.pattern.template  # Esc clears it, as any search
+            self._apply_filter(Filter(self.filter.container, "ERROR", event.pattern))
+        else:
+            self.filter = Filter(self.filter.container, "DEBUG", self.filter.pattern)
+            self.search(event.pattern)
         if self.log_pane.view.rows:
             self.log_pane.focus()
 
@@ -667,10 +681,10 @@ class LogtuiApp(App[int]):
         dropped = self.store.dropped.get(info.name, 0)
         if dropped:
             facts.append(("dropped", f"{dropped} oldest lines (buffer limit)"))
-        text.append(info.name, "bold")
-        for label, value in facts:
+        text.append_text(safe_text(one_line(info.name), "bold"))
+        for label, value in facts:  # the server's words: sanitized, one line, never markup
             text.append(f"\n{label:>8} ", "dim")
-            text.append_text(safe_text(str(value).replace("\n", " ")))
+            text.append_text(safe_text(one_line(str(value))))
         return text
 
     @on(DataTable.RowSelected, "#containers")

@@ -7,8 +7,9 @@ entries, as in the spec's error summary.
 
 from __future__ import annotations
 
+import contextlib
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,6 +37,8 @@ class ErrorDigest:
     """Repeated errors, most frequent first."""
     problems: dict[str, str] = field(default_factory=dict)
     """Containers whose log stream is failing: name -> reason."""
+    failure: str = ""
+    """Why this digest could not be built (then `groups` and `critical` are empty)."""
 
 
 class DigestBuilder:
@@ -60,7 +63,20 @@ class DigestBuilder:
 
         `errors` maps containers to their error entries (a copy of the store's error
         index: this may run on a worker thread while the store keeps changing).
+
+        Never raises: a digest that cannot be built says why in `failure` (and the pane
+        shows it), so a stale or empty digest never poses as "no errors".
         """
+        try:
+            return self._build(errors, cutoff, hours)
+        except Exception as exc:
+            counts: dict[str, int] = {}
+            with contextlib.suppress(Exception):
+                counts = {n: sum(e.timestamp >= cutoff for e in es) for n, es in errors.items()}
+            reason = f"{type(exc).__name__}: {exc}"[:200]
+            return ErrorDigest(hours, {n: c for n, c in counts.items() if c}, failure=reason)
+
+    def _build(self, errors: Mapping[str, Sequence[LogEntry]], cutoff: str, hours: float) -> ErrorDigest:
         templates: dict[int, tuple[LogEntry, str]] = {}
         groups: dict[str, _Group] = {}
         counts: dict[str, int] = {}
@@ -144,6 +160,10 @@ def _clock(timestamp: str) -> str:
 
 _PLACEHOLDER_RE = re.compile(r"<(?:n|ip|id|s|ts|dur)>")
 _META_RE = re.compile(r"([.^$*+?{}\[\]\\|()])")
+_GATE_RE = re.compile(r"[\x20-\x21\x23-\x25\x27-\x2e\x30-\x3b\x3d\x3f-\x5b\x5d-\x7e]+")
+"""Printable ASCII but `"&/<>\\`: text that JSON (Go's escapes `<>&`) and logfmt write as is."""
+MAX_CRITICAL_PATTERN = 200
+"""Characters of a critical issue's first line that its search looks for."""
 
 
 def literal_pattern(text: str) -> str:
@@ -151,17 +171,58 @@ def literal_pattern(text: str) -> str:
     return _META_RE.sub(r"\\\1", text)
 
 
-def template_pattern(template: str) -> str:
-    """A regex matching the messages of a template (`request_id=<n>` -> `request_id=.+?`)."""
-    return ".+?".join(literal_pattern(part) for part in _PLACEHOLDER_RE.split(template))
+class GroupMatcher:
+    """Finds one error group's members: the messages whose headline template is the group's.
+
+    Template equality, not a regex built from the template: one with `.+?` for each
+    placeholder backtracks catastrophically (an error with 40 numbers against lines of
+    26 words froze the dashboard for 45 s). A message is templated only if it contains the
+    template's longest literal run, so most lines cost one substring test.
+
+    The log pane uses it where it uses a compiled search pattern (`search`, `finditer`,
+    `pattern`, `flags`); it highlights nothing, since every row it shows is a member.
+    """
+
+    flags = 0
+    """Not a case-insensitive literal pattern: the store never runs it as a text search."""
+
+    def __init__(self, template: str) -> None:
+        self.template = template
+        self.pattern = template
+        # The headline is the message's text, except a JSON or logfmt message field, whose
+        # characters may be escaped in the message: the gate avoids those (`_GATE_RE`).
+        runs = [run for part in _PLACEHOLDER_RE.split(template) for run in _GATE_RE.findall(part)]
+        self._gate = max(runs, key=len, default="")
+
+    def search(self, text: str) -> bool | None:
+        """True if `text` is a member's message (or the line of it that is its headline)."""
+        if self._gate not in text:
+            return None
+        return True if headline_template(text) == self.template else None
+
+    def finditer(self, text: str) -> Iterator[re.Match[str]]:
+        return iter(())
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, GroupMatcher) and other.template == self.template
+
+    def __hash__(self) -> int:
+        return hash(self.template)
+
+    def __repr__(self) -> str:
+        return f"GroupMatcher({self.template!r})"
 
 
-def digest_lines(digest: ErrorDigest) -> list[tuple[Text, str | None]]:
-    """The pane's rows, each with the search pattern that finds its entries (or None).
+Target = str | GroupMatcher
+"""What choosing a row shows: a regex to search for, or an error group's members."""
+
+
+def digest_lines(digest: ErrorDigest) -> list[tuple[Text, Target | None]]:
+    """The pane's rows, each with what finds its entries (or None).
 
     Untrusted messages go through `safe_text`, never markup.
     """
-    rows: list[tuple[Text, str | None]] = []
+    rows: list[tuple[Text, Target | None]] = []
 
     def row() -> Text:
         return Text(end="", no_wrap=True, overflow="ellipsis")
@@ -173,8 +234,15 @@ def digest_lines(digest: ErrorDigest) -> list[tuple[Text, str | None]]:
         line.append(": ")
         line.append_text(safe_text(reason.replace("\n", " "), "yellow"))
         rows.append((line, None))
-    if not digest.counts:
+    if digest.failure:
+        line = row()
+        line.append("⚠ the error summary could not be built: ", "bold red")
+        line.append_text(safe_text(digest.failure.replace("\n", " "), "red"))
+        rows.append((line, None))
+    elif not digest.counts:
         rows.append((Text("✓ no errors in the window", style="green"), None))
+        return rows
+    if not digest.counts:
         return rows
     line = row()
     ranked = sorted(digest.counts.items(), key=lambda kv: (-kv[1], kv[0]))
@@ -192,7 +260,8 @@ def digest_lines(digest: ErrorDigest) -> list[tuple[Text, str | None]]:
         line.append(str(issue["container"]), container_colour(str(issue["container"])))
         line.append("  ")
         line.append_text(safe_text(first, "bold"))
-        rows.append((line, literal_pattern(first) if first.strip() else None))
+        target = literal_pattern(first[:MAX_CRITICAL_PATTERN]) if first.strip() else None
+        rows.append((line, target))
     for group in digest.groups:
         line = row()
         style = "bold red" if group.level == "CRITICAL" else "red"
@@ -202,7 +271,7 @@ def digest_lines(digest: ErrorDigest) -> list[tuple[Text, str | None]]:
         line.append(",".join(names), container_colour(names[0]) if names else "")
         line.append("  ")
         line.append_text(safe_text(group.template.split("\n")[0]))
-        rows.append((line, template_pattern(group.template) if group.template.strip() else None))
+        rows.append((line, GroupMatcher(group.template) if group.template.strip() else None))
     return rows
 
 
