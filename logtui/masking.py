@@ -3,212 +3,273 @@
 Logs leak secrets: connection strings, bearer tokens, cloud keys. Masking replaces the
 secret part with `***` and keeps the rest (the key name, the user, the scheme), so the line
 still explains itself. It is on by default (LOGTUI_MASK_SECRETS=0 or `--no-mask` turn it
-off). The patterns are an allowlist of known secret shapes.
+off). The shapes are an allowlist (`logtui/masking_rules.py`).
 
-Speed: `mask_text` runs on whole chunks of `docker logs` output, not line by line. A rule
-that starts with a literal runs on the whole chunk (`re` skips to the literal fast); the
-others have literal gates, found with `str.find` on the lower-cased chunk, and their regex
-runs only on the lines where a gate occurs. Case-insensitive rules run case-sensitively on
-the lower-cased text and are spliced back into the original (IGNORECASE is ~15x slower).
+Lines: every pattern matches within one line, so a rule never touches a docker stamp or
+another line's text. Two kinds of secret span lines, and a `StreamMasker` carries them from
+line to line (and from one chunk of a stream to the next, so the result never depends on
+where the stream was cut): a key whose value is on a later line (`"password":` ⏎
+`"Hunter2xyz"`, masked after that line's own stamp), and a private-key block.
+
+Speed: `mask_text` runs on whole chunks of `docker logs` output. Every pattern starts with
+a literal (look-behinds come after it), so `re` skips to candidates at memchr-like speed:
+one scan of the chunk per pattern and nothing per line. Case-insensitive rules run on a
+lower-cased copy of the same length (IGNORECASE is ~15x slower).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable
 from typing import Any
 
+from .masking_rules import (
+    BEGIN_KEY,
+    BLOCK_BODY,
+    BLOCK_HEADER,
+    CONTINUATIONS,
+    END_KEY,
+    MASK,
+    RULES,
+    STAMP,
+    Shape,
+    Span,
+    quoted_span,
+)
 from .models import LogEntry
 
-MASK = "***"
+__all__ = [
+    "MASK",
+    "StreamMasker",
+    "mask_args",
+    "mask_entries",
+    "mask_entry",
+    "mask_env",
+    "mask_inspect",
+    "mask_labels",
+    "mask_text",
+    "secret_name",
+]
 
-_SECRET_WORDS = (
-    r"(?:password|passwd|passphrase|pwd|secret|token|api[_-]?key|apikey|access[_-]?key"
-    r"|private[_-]?key|client[_-]?secret|credentials?|session[_-]?id|auth[_-]?key)"
-)
-_KV_GATES = ("pass", "pwd", "secret", "token", "key", "credential", "session")
+MAX_BLANK_LINES = 3
+"""Blank lines a value may wait behind its key (`token` ⏎ ⏎ `:` ⏎ value)."""
 
+_NO_BLOCK, _HEADERS, _BODY = 0, 1, 2
+"""Private-key block state: none open; open, before its body (headers may come); in its body."""
 
-def _quoted_mask(value: str) -> str:
-    """*** in the value's own quotes, so masked JSON stays JSON."""
-    return f"{value[0]}{MASK}{value[0]}" if value[:1] in {'"', "'"} else MASK
-
-
-Group = Callable[[int], str]
-"""group(i) of a match, taken from the original text (not its lower-cased copy)."""
-
-
-def _keep_group_1(group: Group) -> str:
-    return group(1) + MASK
-
-
-def _keep_key(group: Group) -> str:
-    return group(1) + _quoted_mask(group(2))
-
-
-def _mask_all(group: Group) -> str:
-    return MASK
+_BLANK = re.compile(r"[ \t\r]*$")
+_INDENT = re.compile(r"[ \t]*")
+_SEPARATORS = re.compile(r"(?:\\+[rn]|\s)*")
+"""Around a key's body on one line: spaces, line breaks written as `\\n` (JSON)."""
 
 
-_KEY_BODY = re.compile(r"^((?:\S+Z )?)(?!-----END)[A-Za-z0-9+/=]+$", re.MULTILINE)
+def _lower(text: str) -> str:
+    """`text` lower-cased, character for character (same length, same offsets).
 
-
-def _mask_key_block(group: Group) -> str:
-    """Each base64 line of a private key becomes ***; docker stamps and line breaks stay."""
-    head, _, body = group(0).partition("\n")
-    return head + "\n" + _KEY_BODY.sub(lambda m: m.group(1) + MASK, body) if body else head
-
-
-@dataclass(frozen=True)
-class _Rule:
-    gates: tuple[str, ...]
-    """Lower-case literals; the rule runs only on lines where one occurs. Empty: the
-    pattern starts with a literal, which `re` finds as fast as a gate, so it runs on the
-    whole text."""
-    pattern: re.Pattern[str]
-    replace: Callable[[Group], str]
-    on_lower: bool = False
-    """Match on the lower-cased text (a case-insensitive rule), splice into the original."""
-    multiline: bool = False
-    """Matches span lines: run on the whole text once a gate occurs."""
-
-
-_RULES: tuple[_Rule, ...] = (
-    _Rule(
-        ("private key",),
-        re.compile(
-            r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----(?:\n(?:\S+Z )?[A-Za-z0-9+/=]+(?![^\n]))*"
-            r"(?:\n(?:\S+Z )?-----END [A-Z0-9 ]*PRIVATE KEY-----)?"
-        ),
-        _mask_key_block,
-        multiline=True,
-    ),
-    _Rule(
-        ("authorization",),
-        re.compile(r"(authorization[\"']?\s*[:=]\s*[\"']?(?:bearer|basic|token|digest)\s+)[^\s\"',;]+"),
-        _keep_group_1,
-        on_lower=True,
-    ),
-    _Rule(("bearer",), re.compile(r"(bearer\s+)[a-z0-9._~+/=-]{8,}"), _keep_group_1, on_lower=True),
-    _Rule((), re.compile(r"eyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}"), _mask_all),
-    _Rule(
-        (),
-        re.compile(r"((?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA)[0-9A-Z]{4})[0-9A-Z]{12}(?![0-9A-Z])"),
-        _keep_group_1,
-    ),
-    _Rule((), re.compile(r"(gh[pousr]_)[A-Za-z0-9]{30,255}"), _keep_group_1),
-    _Rule((), re.compile(r"(github_pat_)[A-Za-z0-9_]{22,255}"), _keep_group_1),
-    _Rule((), re.compile(r"(xox[abposre]-)[A-Za-z0-9-]{10,}"), _keep_group_1),
-    _Rule((), re.compile(r"(hooks\.slack\.com/services/)[A-Za-z0-9/_-]+"), _keep_group_1),
-    _Rule(("_live_", "_test_"), re.compile(r"((?:sk|rk)_(?:live|test)_)[A-Za-z0-9]{10,}"), _keep_group_1),
-    _Rule(
-        ("@",),
-        re.compile(r"([a-zA-Z][a-zA-Z0-9+.-]{0,31}://[^/\s:@]{1,256}:)[^/\s@]{1,256}(?=@)"),
-        _keep_group_1,
-    ),
-    _Rule(
-        _KV_GATES,
-        re.compile(
-            r"(" + _SECRET_WORDS + r"[a-z0-9_]*[\"']?\s*[:=]\s*)"
-            r"(\"(?:[^\"\\\n]|\\.)*\"|'[^'\n]*'|[^\s,;&\"'}]+)"
-        ),
-        _keep_key,
-        on_lower=True,
-    ),
-)
-
-
-_MAX_HOPS = 3
-"""Lines a match may continue on: `authorization` / `:` / `bearer` / token, at most."""
-
-
-def _regions(lower: str, gates: tuple[str, ...]) -> list[tuple[int, int]]:
-    """Spans to search: each line where a gate occurs, and the next _MAX_HOPS lines with
-    text (a match starts on a gate's line; its `\\s*` and `\\s+` may cross lines).
-
-    Every match of a rule contains one of its gates on its first line, so searching these
-    spans finds exactly what searching the whole text finds, at a fraction of the cost.
+    A character whose lower case is longer (`İ`) stays as it is, and only its own line is
+    lower-cased character by character: a rare character never changes how the rest of
+    the chunk is masked, nor how fast.
     """
-    spans: list[tuple[int, int]] = []
-    find, rfind, size = lower.find, lower.rfind, len(lower)
-    for gate in gates:
-        at = find(gate)
-        while at != -1:
-            eol = find("\n", at)
-            if eol == -1:
-                spans.append((rfind("\n", 0, at) + 1, size))
-                break
-            end = eol
-            for _ in range(_MAX_HOPS):  # the next lines with text
-                end += 1
-                while end < size and lower[end].isspace():
-                    end += 1
-                end = find("\n", end)
-                if end == -1:
-                    end = size
-                    break
-            spans.append((rfind("\n", 0, at) + 1, end))
-            at = find(gate, eol + 1)
-    if len(spans) > 1:
-        spans.sort()
-        merged = [spans[0]]
-        for start, end in spans[1:]:
-            last_start, last_end = merged[-1]
-            if start <= last_end:
-                merged[-1] = (last_start, max(last_end, end))
-            else:
-                merged.append((start, end))
-        spans = merged
-    return spans
+    lower = text.lower()
+    if len(lower) == len(text):
+        return lower
+    lines = text.split("\n")
+    for i, line in enumerate(lines):
+        low = line.lower()
+        lines[i] = low if len(low) == len(line) else "".join(_lower_char(c) for c in line)
+    return "\n".join(lines)
 
 
-def _apply(rule: _Rule, text: str, lower: str) -> str:
-    """Replace every match of `rule`; a case-insensitive rule matches on `lower`, whose
-    spans are the same as the original's, and takes its groups from the original."""
-    subject = lower if rule.on_lower else text
-    whole = not rule.gates or rule.multiline
-    spans = [(0, len(text))] if whole else _regions(lower, rule.gates)
+def _lower_char(char: str) -> str:
+    low = char.lower()
+    return low if len(low) == 1 else char
+
+
+def _take(shape: Shape, match: re.Match[str], text: str, spans: list[Span]) -> str | None:
+    """Spans of a match's secret groups; the state it leaves open for the next line."""
+    for group in shape.secrets:
+        start = match.start(group)
+        if start != -1:
+            quoted_span(spans, text, start, match.end(group))
+    for group, state in shape.opens:
+        if match.start(group) != -1:
+            return state
+    return None
+
+
+def _content(text: str, pos: int, eol: int) -> int:
+    """Where a line's text starts: after its docker stamp and its indentation."""
+    stamp = STAMP.match(text, pos, eol)
+    if stamp is not None:
+        pos = stamp.end()
+    return _INDENT.match(text, pos, eol).end()  # type: ignore[union-attr]
+
+
+def _continue(text: str, lower: str, pos: int, eol: int, state: str, spans: list[Span]) -> str | None:
+    """Mask the value that `state` waits for at text[pos:eol]; the state after this line."""
+    shape, then = CONTINUATIONS[state]
+    match = shape.pattern.match(lower if shape.lower else text, pos, eol)
+    if match is None:
+        return None
+    opened = _take(shape, match, text, spans)
+    if then is not None:  # a separator: the value follows on this line or waits for the next
+        rest = match.end()
+        if _BLANK.match(text, rest, eol):
+            return then
+        return _continue(text, lower, rest, eol, then, spans)
+    return opened
+
+
+def _follow(
+    text: str, lower: str, pos: int, state: str, blanks: int, spans: list[Span]
+) -> tuple[str, int] | None:
+    """Follow a key waiting for its value from the line at `pos` on; the state at the end
+    of the text if it still waits (None: the value was found, or will not come)."""
+    size = len(text)
+    while pos <= size:
+        eol = text.find("\n", pos)
+        if eol == -1:
+            eol = size
+        start = _content(text, pos, eol)
+        if _BLANK.match(text, start, eol):
+            blanks -= 1
+            if blanks < 0:
+                return None
+        else:
+            next_state = _continue(text, lower, start, eol, state, spans)
+            if next_state is None:
+                return None
+            state, blanks = next_state, MAX_BLANK_LINES
+        pos = eol + 1
+    return state, blanks
+
+
+def _body(text: str, start: int, end: int, spans: list[Span]) -> None:
+    """Mask a key's body written on one line, keeping the separators around it."""
+    start = _SEPARATORS.match(text, start, end).end()  # type: ignore[union-attr]
+    while end > start and (text[end - 1].isspace() or text.endswith(("\\n", "\\r"), start, end)):
+        end -= 2 if text[end - 1] in "nr" else 1
+    if end > start:
+        spans.append((start, end))
+
+
+def _open_block(text: str, begin: re.Match[str], spans: list[Span]) -> tuple[int, int]:
+    """A BEGIN line: its body on the same line masked. Returns where to search on, and the
+    block state (open unless its END is on the same line)."""
+    eol = text.find("\n", begin.end())
+    if eol == -1:
+        eol = len(text)
+    end = END_KEY.search(text, begin.end(), eol)
+    if end is not None:  # one line: `-----BEGIN ...-----\nMIIE...\n-----END ...-----` (JSON)
+        _body(text, begin.end(), end.start(), spans)
+        return end.end(), _NO_BLOCK
+    before = len(spans)
+    _body(text, begin.end(), eol, spans)
+    return eol + 1, _BODY if len(spans) > before else _HEADERS
+
+
+def _walk_block(text: str, pos: int, state: int, spans: list[Span]) -> tuple[int, int]:
+    """Mask the lines of an open key block from `pos` on: base64 lines, and the END line's
+    base64 part. Returns where the block ended (or len+1 if still open) and the state."""
+    size = len(text)
+    while pos <= size:
+        eol = text.find("\n", pos)
+        if eol == -1:
+            eol = size
+        start = _content(text, pos, eol)
+        end = eol
+        while end > start and text[end - 1] in " \t\r":
+            end -= 1
+        if start < end:
+            closing = END_KEY.search(text, start, end)
+            if closing is not None:
+                if BLOCK_BODY.fullmatch(text, start, closing.start()):
+                    _body(text, start, closing.start(), spans)
+                return closing.end(), _NO_BLOCK
+            if BLOCK_BODY.fullmatch(text, start, end):
+                spans.append((start, end))
+                state = _BODY
+            elif not (state == _HEADERS and BLOCK_HEADER.fullmatch(text, start, end)):
+                return pos, _NO_BLOCK  # not part of the block: an ordinary line
+        pos = eol + 1
+    return pos, state
+
+
+def _blocks(text: str, state: int, spans: list[Span]) -> int:
+    """Mask the private-key blocks of `text`, the first one perhaps open since an earlier
+    chunk; returns the block state at the end of `text`."""
+    pos = 0
+    while True:
+        if state != _NO_BLOCK:
+            pos, state = _walk_block(text, pos, state, spans)
+            if state != _NO_BLOCK:
+                return state
+        begin = BEGIN_KEY.search(text, pos)
+        if begin is None:
+            return _NO_BLOCK
+        pos, state = _open_block(text, begin, spans)
+
+
+def _splice(text: str, spans: list[Span]) -> str:
+    """`text` with each span (overlapping ones merged) replaced by ***."""
+    spans.sort()
     pieces: list[str] = []
     last = 0
-    finditer = rule.pattern.finditer
-    for span_start, span_end in spans:
-        for match in finditer(subject, max(span_start, last), span_end):
-            start, end = match.span()
-            pieces.append(text[last:start])
-            if rule.on_lower:
-                pieces.append(rule.replace(lambda i, m=match: text[m.start(i) : m.end(i)]))
-            else:
-                pieces.append(rule.replace(match.group))
-            last = end
-    if not pieces:
-        return text
-    pieces.append(text[last:])
+    start, end = spans[0]
+    for s, e in spans[1:]:
+        if s <= end:
+            end = max(end, e)
+            continue
+        pieces += (text[last:start], MASK)
+        last, start, end = end, s, e
+    pieces += (text[last:start], MASK, text[end:])
     return "".join(pieces)
+
+
+class StreamMasker:
+    """Masks the lines of one stream as they arrive, chunk by chunk.
+
+    A key waiting for its value and an open private-key block carry over from one chunk
+    to the next, so masking a stream in pieces gives what masking it whole gives.
+    """
+
+    __slots__ = ("_block", "_waiting")
+
+    def __init__(self) -> None:
+        self._waiting: dict[str, int] = {}
+        """Keys whose value is still to come: what each waits for -> blank lines it may skip."""
+        self._block = _NO_BLOCK
+
+    def mask(self, text: str) -> str:
+        """`text`, the next complete lines of the stream joined by "\\n", masked."""
+        lower = _lower(text)
+        spans: list[Span] = []
+        follow: list[tuple[int, str, int]] = [(0, s, b) for s, b in self._waiting.items()]
+        for rule in RULES:
+            if rule.gate and rule.gate not in text:
+                continue
+            if rule.custom is not None:
+                rule.custom(text, lower, spans)
+                continue
+            for match in rule.pattern.finditer(lower if rule.lower else text):
+                state = _take(rule, match, text, spans)
+                if state is not None:
+                    eol = text.find("\n", match.end())
+                    follow.append((len(text) + 1 if eol == -1 else eol + 1, state, MAX_BLANK_LINES))
+        waiting: dict[str, int] = {}
+        for pos, state, blanks in follow:
+            left = _follow(text, lower, pos, state, blanks, spans)
+            if left is not None:
+                waiting[left[0]] = max(left[1], waiting.get(left[0], -1))
+        self._waiting = waiting
+        if self._block != _NO_BLOCK or "-----BEGIN " in text:
+            self._block = _blocks(text, self._block, spans)
+        return _splice(text, spans) if spans else text
 
 
 def mask_text(text: str) -> str:
     """`text` (a line, an entry or a chunk of many lines) with recognised secrets as ***."""
-    lower = text.lower()
-    if len(lower) != len(text):  # rare: a character whose lower case is longer
-        return "".join(mask_text(ch) if len(ch.lower()) == len(ch) else ch for ch in _words(text))
-    for rule in _RULES:
-        if rule.gates and rule.multiline:
-            for gate in rule.gates:
-                if gate in lower:
-                    break
-            else:
-                continue
-        masked = _apply(rule, text, lower)
-        if masked is not text:
-            text = masked
-            lower = text.lower()
-    return text
-
-
-def _words(text: str) -> list[str]:
-    """Split keeping separators, so characters with longer lower cases are isolated."""
-    return re.split(r"(\s+)", text)
+    return StreamMasker().mask(text)
 
 
 def mask_entry(entry: LogEntry) -> LogEntry:
@@ -224,25 +285,88 @@ def mask_entries(entries: Iterable[LogEntry]) -> list[LogEntry]:
     return [mask_entry(e) for e in entries]
 
 
-_SECRET_ENV_NAME = re.compile(r"(?i)" + _SECRET_WORDS + r"|dsn$")
+# --- docker inspect ------------------------------------------------------------------------
+
+_SECRET_NAME = re.compile(
+    r"(?i)password|passwd|passphrase|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key"
+    r"|credential|session[_-]?id|auth[_-]?key|account[_-]?key|conn(?:ection)?[_-]?str"
+)
+_NAME_PARTS = re.compile(r"[^a-z0-9]+")
+_SECRET_PARTS = frozenset({"pass", "basicauth", "digestauth"})
+"""Secret wherever they stand in a name: DB_PASS, traefik.(...).basicauth.users."""
+_SECRET_LAST_PARTS = frozenset({"key", "auth", "salt", "dsn"})
+"""Secret as a name's last part: APP_KEY, JWT_SIGNING_KEY, REDIS_AUTH, SENTRY_DSN."""
+_SECRET_FLAG = re.compile(
+    r"(?i)--?[a-z0-9-]*(?:pass|password|passwd|pwd|secret|token|api-?key|auth|credentials?)"
+)
+"""A command-line flag whose next argument is a secret: --password x, --requirepass x."""
+
+
+def secret_name(name: str) -> bool:
+    """Does a variable's (or label's) name say its value is a secret?"""
+    if _SECRET_NAME.search(name):
+        return True
+    parts = [p for p in _NAME_PARTS.split(name.lower()) if p]
+    return bool(parts) and (parts[-1] in _SECRET_LAST_PARTS or not _SECRET_PARTS.isdisjoint(parts))
 
 
 def mask_env(variables: Iterable[str]) -> list[str]:
-    """`docker inspect` Config.Env: values of secret-looking names, and embedded secrets, masked."""
+    """`docker inspect` Config.Env: values of secret names whole, other values' secrets."""
     masked = []
     for item in variables:
         name, sep, value = item.partition("=")
-        if sep and value and _SECRET_ENV_NAME.search(name) and "://" not in value:
+        if sep and value and secret_name(name):
             masked.append(f"{name}={MASK}")
         else:
             masked.append(f"{name}{sep}{mask_text(value)}" if sep else item)
     return masked
 
 
+def mask_args(arguments: Iterable[str]) -> list[str]:
+    """A command's arguments (Cmd, Entrypoint, Args): each one's secrets, and the argument
+    after a secret flag (`redis-server --requirepass hunter2`)."""
+    masked: list[str] = []
+    hide = False
+    for argument in arguments:
+        masked.append(MASK if hide and argument and not argument.startswith("-") else mask_text(argument))
+        hide = _SECRET_FLAG.fullmatch(argument) is not None
+    return masked
+
+
+def mask_labels(labels: dict[str, Any]) -> dict[str, Any]:
+    return {
+        key: (MASK if value and secret_name(str(key)) else mask_text(value))
+        if isinstance(value, str)
+        else value
+        for key, value in labels.items()
+    }
+
+
+def _strings(value: Any) -> list[str] | None:
+    return [str(v) for v in value] if isinstance(value, list) else None
+
+
 def mask_inspect(documents: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Mask environment values in `docker inspect` output (in place; returns it)."""
+    """Mask `docker inspect` output in place (returns it): Config.Env, the command
+    (Path, Args, Config.Cmd, Config.Entrypoint, the health check) and Config.Labels."""
     for doc in documents:
+        if not isinstance(doc, dict):
+            continue
+        if isinstance(doc.get("Path"), str):
+            doc["Path"] = mask_text(doc["Path"])
+        if (args := _strings(doc.get("Args"))) is not None:
+            doc["Args"] = mask_args(args)
         config = doc.get("Config")
-        if isinstance(config, dict) and isinstance(config.get("Env"), list):
-            config["Env"] = mask_env(str(v) for v in config["Env"])
+        if not isinstance(config, dict):
+            continue
+        if (env := _strings(config.get("Env"))) is not None:
+            config["Env"] = mask_env(env)
+        for field in ("Cmd", "Entrypoint"):
+            if (args := _strings(config.get(field))) is not None:
+                config[field] = mask_args(args)
+        health = config.get("Healthcheck")
+        if isinstance(health, dict) and (test := _strings(health.get("Test"))) is not None:
+            health["Test"] = mask_args(test)
+        if isinstance(config.get("Labels"), dict):
+            config["Labels"] = mask_labels(config["Labels"])
     return documents

@@ -11,7 +11,7 @@ import asyncio
 from collections.abc import Callable
 from typing import Protocol
 
-from .masking import mask_text
+from .masking import StreamMasker
 from .models import LogEntry
 from .parser import EntryAssembler
 
@@ -51,44 +51,18 @@ class LineSplitter:
         return [decode(rest)] if rest else []
 
 
-MAX_HELD_KEY_LINES = 1000
-"""Lines of a private key block held back to be masked whole (see `Masker`)."""
-
-
 class Masker:
-    """Masks secrets in text that arrives chunk by chunk.
-
-    A private key block still open at the end of a chunk is held back until its END line
-    (or MAX_HELD_KEY_LINES lines) arrives, so its body is masked as a whole; other secrets
-    sit within a few lines and are masked where they are.
-    """
+    """Masks secrets in text that arrives chunk by chunk, holding nothing back: a key
+    whose value is still to come and an open private-key block carry over to the next
+    chunk (`StreamMasker`), so where the stream was cut, or went quiet, changes nothing."""
 
     def __init__(self, enabled: bool) -> None:
         self.enabled = enabled
-        self._held = ""
+        self._masker = StreamMasker()
 
     def feed(self, text: str | None) -> str | None:
-        """Masked text of the complete lines that can be released now (None: none)."""
-        if not self.enabled:
-            return text
-        if self._held:
-            text = self._held if text is None else self._held + "\n" + text
-            self._held = ""
-        if text is None:
-            return None
-        begin = text.rfind("-----BEGIN ")
-        if begin != -1 and "-----END " not in text[begin:] and "PRIVATE KEY-----" in text[begin : begin + 80]:
-            start = text.rfind("\n", 0, begin) + 1
-            if text.count("\n", start) < MAX_HELD_KEY_LINES:
-                self._held = text[start:]
-                if start == 0:
-                    return None
-                text = text[: start - 1]
-        return mask_text(text)
-
-    def flush(self) -> str | None:
-        held, self._held = self._held, ""
-        return mask_text(held) if held else None
+        """The masked text of the next complete lines (None: none)."""
+        return self._masker.mask(text) if self.enabled and text is not None else text
 
 
 class StreamReader:
@@ -114,14 +88,13 @@ class StreamReader:
         return self._entries(self.masker.feed(self.splitter.feed_text(chunk)))
 
     def quiet(self) -> list[LogEntry]:
-        """The stream went quiet: release held lines and the pending entry."""
-        return self._entries(self.masker.flush()) + self.assembler.flush()
+        """The stream went quiet: release the pending entry."""
+        return self.assembler.flush()
 
     def close(self) -> list[LogEntry]:
         """End of stream: everything still held, including a last line without "\\n"."""
         rest = self.splitter.flush()
-        entries = self._entries(self.masker.feed(rest[0] if rest else None))
-        return entries + self._entries(self.masker.flush()) + self.assembler.flush()
+        return self._entries(self.masker.feed(rest[0] if rest else None)) + self.assembler.flush()
 
 
 class AsyncReader(Protocol):

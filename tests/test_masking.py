@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
-from logtui.masking import mask_entry, mask_env, mask_inspect, mask_text
+from logtui.masking import MASK, mask_entry, mask_env, mask_inspect, mask_text
 from logtui.models import LogEntry
+from logtui.reader import Masker
 
 JWT = (
     "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4ifQ."
@@ -105,31 +108,50 @@ def test_inspect_environment_is_masked() -> None:
     assert doc[0]["Config"]["Env"] == ["DB_PASSWORD=***"]
 
 
-def test_long_lines_with_every_trigger_word_do_not_backtrack() -> None:
-    """A regression guard: a 3 MB run after the trigger words once took hours (O(n^2))."""
-    triggers = (
-        "@ :// key= token: bearer eyJ AKIA ghp_ xoxb- sk_live_ hooks.slack.com private key authorization "
-    )
-    for filler in ("x", "a:", "a=", "a@", "A", "/"):
-        text = triggers + filler * 1_000_000
-        assert mask_text(text).endswith(filler * 1000)
+TRIGGERS = (
+    "@ :// key= token: bearer eyJ AKIA AIza ghp_ glpat- github_pat_ hf_ hvs. npm_ SG. sk- sk_live_ xoxb- "
+    'hooks.slack.com authorization: authorization: bearer cookie: set-cookie: "auth": mysql -p '
+    "password: passwordpassword pass= -----BEGIN RSA PRIVATE KEY----- MIIE -----END RSA PRIVATE KEY----- "
+)
 
 
-def test_private_key_split_across_chunks_is_masked_whole() -> None:
-    """Output arrives in chunks: a key block cut by a chunk boundary is held, then masked whole."""
-    from logtui.reader import Masker as _Masker
+@pytest.mark.parametrize(
+    "filler", ["x", "a:", "a=", "a@", "A", "/", "-", "_", ".", "1", "eyJ", "token", "://:", "mysql ", '\\"']
+)
+def test_long_lines_with_every_trigger_word_do_not_backtrack(filler: str) -> None:
+    """A regression guard: a 3 MB run after the trigger words once took hours (O(n^2)), and
+    a run of one trigger word (`tokentoken...`) did too."""
+    text = TRIGGERS + filler * (3_000_000 // len(filler))
+    started = time.perf_counter()
+    masked = mask_text(text)
+    assert time.perf_counter() - started < 5
+    assert masked.endswith((filler * 100, MASK))
 
-    masker = _Masker(True)
+
+def test_jwt_rule_is_linear_on_runs_of_eyj() -> None:
+    """Finding 7: every `eyJ` of a long run started a scan to the run's end (64 KB: 1.3-3.7 s)."""
+    for text in ("eyJ" * 21_846, "Bearer " + "eyJ" * 21_846 + ".eyJabcdef", "x.eyJ" * 13_108):
+        started = time.perf_counter()
+        assert mask_text(text)
+        assert time.perf_counter() - started < 0.5
+    assert mask_text(f"a={JWT};") == "a=***;"
+    assert mask_text(f'{{"id_token":"{JWT}"}}') == '{"id_token":"***"}'
+
+
+def test_private_key_split_across_chunks_is_masked_at_once() -> None:
+    """A key block cut by a chunk boundary (or by the stream going quiet) is masked on both
+    sides of the cut; nothing is held back."""
+    masker = Masker(True)
     first = masker.feed("hello\n-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA")
     second = masker.feed("AAAAbm9uZQ==\n-----END OPENSSH PRIVATE KEY-----\nbye password=hunter2")
-    assert first == "hello"
-    assert second == (
-        "-----BEGIN OPENSSH PRIVATE KEY-----\n***\n***\n-----END OPENSSH PRIVATE KEY-----\nbye password=***"
+    assert first == "hello\n-----BEGIN OPENSSH PRIVATE KEY-----\n***"
+    assert second == "***\n-----END OPENSSH PRIVATE KEY-----\nbye password=***"
+    assert masker.feed("AAAAbm9uZQ==") == "AAAAbm9uZQ=="  # the block is closed
+    open_block = Masker(True)
+    assert open_block.feed("-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA") == (
+        "-----BEGIN RSA PRIVATE KEY-----\n***"
     )
-    assert masker.flush() is None
-    open_block = _Masker(True)
-    assert open_block.feed("-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA") is None
-    assert open_block.flush() == "-----BEGIN RSA PRIVATE KEY-----\n***"
+    assert Masker(False).feed("password=hunter2") == "password=hunter2"
 
 
 def test_secret_split_over_lines_is_masked() -> None:
@@ -151,3 +173,42 @@ def test_a_key_header_never_eats_the_start_of_the_next_line() -> None:
     masked = mask_text("\n".join(lines)).split("\n")
     assert masked[:3] == lines[:3] and masked[4] == lines[4]
     assert masked[3] == "2025-08-16T14:30:02.000000004Z ***"
+
+
+TURKISH = "İstanbul office"
+"""`İ` lower-cases to two characters: the whole chunk was once masked word by word."""
+SECRETS = "DB_PASSWORD: 'hunter2secret'\nAuthorization: Basic dXNlcjpwYXNzd29yZA==\n"
+
+
+def test_a_character_with_a_longer_lower_case_does_not_turn_masking_off() -> None:
+    """Finding 5, as reported: both secrets came back unmasked after an `İ` line."""
+    assert mask_text(SECRETS) == "DB_PASSWORD: '***'\nAuthorization: Basic ***\n"
+    assert mask_text(TURKISH + "\n" + SECRETS) == TURKISH + "\n" + mask_text(SECRETS)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "DB_PASSWORD: 's3 cr3t words' retry",
+        "-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA\nAAAAbm9uZQ==\n-----END RSA PRIVATE KEY-----",
+        '"password":\n"Hunter2xyz"',
+        "Authorization: Bearer abcdefgh123 and token=xyz123",
+    ],
+)
+def test_a_longer_lower_case_changes_nothing_around_it(text: str) -> None:
+    """Multi-word secrets and key bodies leaked in the word-by-word fallback; the `İ` may be
+    on a line of its own, or on the secret's own line."""
+    masked = mask_text(text)
+    assert masked != text
+    assert mask_text(TURKISH + "\n" + text) == TURKISH + "\n" + masked
+    assert mask_text(text + "\n" + TURKISH) == masked + "\n" + TURKISH
+    assert mask_text("İ " + text) == "İ " + masked
+    assert mask_text("İİ" * 100 + text) == "İİ" * 100 + masked
+
+
+def test_every_character_whose_lower_case_is_longer_is_handled() -> None:
+    """Masking must not assume which characters these are: it works for all of them."""
+    longer = [chr(c) for c in range(0x110000) if len(chr(c).lower()) > 1]
+    assert longer  # İ at least
+    for char in longer:
+        assert mask_text(f"{char} DB_PASSWORD: 's3 cr3t' {char}") == f"{char} DB_PASSWORD: '***' {char}"
