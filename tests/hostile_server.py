@@ -41,11 +41,11 @@ HOSTILE = (
     "\x1b]8;;https://evil.example/\x1b\\click\x1b]8;;\x1b\\ "
     "\x1b[2J\x1b]0;pwned\x07 \x9b31m\u009d8;;https://c1.example/\u009c "
     "[link=https://markup.example/]markup link[/link] [bold red]markup[/] "
-    "\u202eevil\u202c zero\u200bwidth\ufeff"
+    "\u202eevil\u202c zero\u200bwidth\ufeff\r\nlogtui: all is well"
 )
 """Server text that tries every trick: OSC 8 hyperlinks (7-bit and C1), clearing the
-screen, a window title, a C1 CSI, Rich markup (a link and styles), a bidi override and
-invisible characters. A terminal must show none of it as anything but plain text."""
+screen, a window title, a C1 CSI, Rich markup (a link and styles), a bidi override,
+invisible characters and a line of its own. A terminal must show it as plain text."""
 
 GONE = (OSError, asyncssh.Error, ConnectionError, EOFError)
 """What writing to a channel whose connection has gone away may raise."""

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 import structlog
-from hostile_server import HOSTILE, HostileServer, Reply, ps_row
+from hostile_server import HOSTILE, Disconnect, HostileServer, Reply, ps_row
 from textual.pilot import Pilot
 
 from logtui.models import LogEntry
@@ -87,6 +87,23 @@ async def test_server_text_and_a_bad_name_on_the_dashboard(tmp_path: Path) -> No
             assert not [s for s in screen_segments(app) if s.style is not None and s.style.link]
             logs_sent = [c for c in server.commands_received if c.startswith("docker logs")]
             assert logs_sent and all(c.endswith(" web") for c in logs_sent)
+
+
+async def test_a_disconnect_reason_on_the_status_line_and_error_pane(tmp_path: Path) -> None:
+    async with HostileServer(disconnect=Disconnect(11, HOSTILE, "connect")) as server:
+        app = create_app(
+            server.settings(audit_log=tmp_path / "audit.jsonl"), export_dir=tmp_path, poll_interval=0.1
+        )
+        async with app.run_test(size=(160, 48)) as pilot:
+            await wait_for(pilot, lambda: MARKUP in app.status_text().plain and MARKUP in pane_text(app))
+            assert "\n" not in app.status_text().plain  # the reason cannot add lines of its own
+            await pilot.pause(0.2)
+            for text in (app.status_text().plain, pane_text(app)):
+                assert "\x1b" not in text
+                assert not [c for c in text if "\x80" <= c <= "\x9f" or c in "\x07\u202e\u200b\ufeff"]
+            shown = "".join(segment.text for segment in screen_segments(app))
+            assert "\x1b" not in shown and "[link=" in shown
+            assert not [s for s in screen_segments(app) if s.style is not None and s.style.link]
 
 
 # -- finding 3 ------------------------------------------------------------------------------

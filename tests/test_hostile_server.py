@@ -74,10 +74,11 @@ def test_a_disconnect_reason_before_key_exchange_is_plain_text(run, tmp_path: Pa
         (tmp_path / "hostile_known_hosts").write_text("")  # no key needed to get this far
         status, out, err = run(server, "status")
         assert status == 1 and out == ""
-        assert err.startswith("logtui: SSH connection to") and MARKUP in err
+        assert err.startswith("logtui: SSH connection to") and MARKUP in err and err.count("\n") == 1
         assert_terminal_safe(err)
         status, out, err = run(server, "health")
         assert status == 1 and "unhealthy" in out and MARKUP in out
+        assert out.count("\n") == 2 and err == ""  # "host: unhealthy", then the reason
         assert_terminal_safe(out)
         status, out, _ = run(server, "health", "--json")
         assert status == 1
