@@ -407,7 +407,7 @@ class EntryAssembler:
         self._texts: list[str] = []
         self._ts = ""
         self._chars = 0
-        """Characters of the pending entry's raw lines."""
+        """Characters of the pending entry's raw lines (counted once it has two)."""
         self._level: str | None = None
         self._tb = _NO_TB
         self._frames = False
@@ -455,7 +455,6 @@ class EntryAssembler:
         raws, texts, p_ts, p_level = self._raw, self._texts, self._ts, self._level
         p_chars = self._chars
         unstamped = self.unstamped
-        full = False
         for raw in lines:
             # Docker's fixed stamp `2025-08-16T14:30:22.123456789Z `, in a second already
             # checked by the regex: only the nanoseconds and the separator are left to check.
@@ -483,12 +482,20 @@ class EntryAssembler:
                     or ":  " in text[:_PG_WINDOW]
                     or (len(raws) == 1 and p_level in _WARNING_UP and text[0].islower())
                 ) and self._joins(text, p_level, len(raws), ts, p_ts):
+                    if len(raws) == 1:  # counted here, off the hot path of one-line entries
+                        p_chars = len(raws[0])
                     if len(raws) < MAX_ENTRY_LINES and p_chars + len(raw) <= MAX_ENTRY_CHARS:
                         raws.append(raw)
                         texts.append(text)
                         p_chars += len(raw)
                         continue
-                    full = True
+                    # Full: the entry ends here, and this line opens the rest of it, which
+                    # keeps its level and traceback state.
+                    level = p_level or ("ERROR" if self._frames else "INFO")
+                    emit(_make_entry(container, stream, raws, texts, p_ts, level))
+                    raws, texts, p_ts = [raw], [text], ts or last_ts
+                    p_level = level_of(text) or level
+                    continue
                 level = p_level or ("ERROR" if self._frames else "INFO")
                 first, text0 = raws[0], texts[0]
                 one_line = len(raws) == 1 and len(p_ts) == 30 and len(first) - len(text0) == 31
@@ -497,13 +504,8 @@ class EntryAssembler:
                     emit(of_line(container, level, first, stream, len(first) - len(strip_level_tag(text0))))
                 else:
                     emit(_make_entry(container, stream, raws, texts, p_ts, level))
-                if full:  # the rest of an entry too big to hold: same level and state
-                    full = False
-                    raws, texts, p_ts, p_chars = [raw], [text], ts or last_ts, len(raw)
-                    p_level = level_of(text) or level
-                    continue
             # Open a new pending entry with this line.
-            raws, texts, p_ts, p_chars = [raw], [text], ts or last_ts, len(raw)
+            raws, texts, p_ts = [raw], [text], ts or last_ts
             p_level = level_of(text)
             if self._tb != _NO_TB or self._frames:
                 self._tb, self._frames = _NO_TB, False
