@@ -32,11 +32,14 @@ TARGETS: dict[str, tuple[str, float | None]] = {
     "startup_ms": ("<=", 150),
     "idle_server_commands_per_min": ("min", None),
     "fuzz_escaped": ("<=", 0),
+    "stock_sshd_60_containers_first_line_s": ("<=", 15),
+    "stock_sshd_60_containers_idle_commands_per_min": ("min", None),
+    "stock_sshd_connections": ("<=", 4),
 }
 
 
 def _suites(quick: bool) -> dict[str, Callable[[], dict[str, Any]]]:
-    from . import fuzz_guard, idle, ingest, keys, live, startup, store_ops
+    from . import fuzz_guard, idle, ingest, keys, live, startup, stock_sshd, store_ops
 
     return {
         "ingest": lambda: ingest.run(1_000_000, repeat=1 if quick else 3),
@@ -46,6 +49,7 @@ def _suites(quick: bool) -> dict[str, Callable[[], dict[str, Any]]]:
         "startup": lambda: startup.run(5 if quick else 11),
         "idle": lambda: idle.run(20 if quick else 60),
         "fuzz": lambda: fuzz_guard.run(100_000 if quick else 1_000_000, 1),
+        "stock_sshd": lambda: stock_sshd.run(20 if quick else 60),
     }
 
 

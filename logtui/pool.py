@@ -200,7 +200,13 @@ class HostPool:
                 continue
             if len(self.connections) >= self._cap():
                 return None
-            if not await self._open_one():
+            opened = await self._open_one()
+            if opened is not None and opened.room(live=live) > 0:
+                # Straight onto the new connection, even if the server has closed it again
+                # meanwhile: the channel open then fails as a lost connection, which the
+                # caller reports or backs off from (re-opening here would loop).
+                return self._place(opened, live=live)
+            if opened is None:
                 if live:
                     return None
                 await self._wait_for_change()
@@ -266,13 +272,15 @@ class HostPool:
         fitting = [pc for pc in self.connections if pc.room(live=live) > 0]
         if not fitting:
             return None
-        pc = fitting[0] if live else max(fitting, key=lambda c: c.room(live=False))
+        return self._place(fitting[0] if live else max(fitting, key=lambda c: c.room(live=False)), live=live)
+
+    def _place(self, pc: PooledConnection, *, live: bool) -> Slot:
         pc.in_use += 1
         pc.live += live
         return Slot(self, pc, live=live)
 
-    async def _open_one(self) -> bool:
-        """Open one more connection (only one is ever being opened). False: the server said no."""
+    async def _open_one(self) -> PooledConnection | None:
+        """Open one more connection (only one is ever being opened). None: the server said no."""
         self._opening = True
         try:
             conn = await self._open_connection()
@@ -288,7 +296,7 @@ class HostPool:
             _log.warning(
                 "connection_refused", host=self.label, connections=len(self.connections), error=str(exc)
             )
-            return False
+            return None
         finally:
             self._opening = False
             self._wake()
@@ -298,8 +306,9 @@ class HostPool:
         self.opened += 1
         number = max((pc.number for pc in self.connections), default=0) + 1
         limit = min((pc.limit for pc in self.connections), default=self.max_sessions)
-        self.connections.append(PooledConnection(number, conn, limit))
-        return True
+        opened = PooledConnection(number, conn, limit)
+        self.connections.append(opened)
+        return opened
 
     def _release(self, slot: Slot) -> None:
         pc = slot.connection

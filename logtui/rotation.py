@@ -16,7 +16,7 @@ import contextlib
 import time
 from dataclasses import dataclass, field
 
-POLLS_PER_MINUTE = 60
+POLLS_PER_MINUTE = 120
 """Poll commands one host is sent per minute at most, whatever the number of containers."""
 
 MIN_CYCLE_S = 2.0

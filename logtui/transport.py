@@ -21,6 +21,7 @@ from .guard import GuardedCommand, validate_line
 from .hostkeys import HostKeyClient, SeenHostKey, describe_untrusted_key, known_hosts_option
 from .models import CommandResult
 from .pool import ChannelRefused, ConnectionFailed, HostKeyNotTrusted, HostPool, Slot
+from .textsafe import one_line
 
 __all__ = ["ChannelRefused", "CommandTimeout", "ConnectionFailed", "HostKeyNotTrusted", "SSHTransport"]
 
@@ -145,6 +146,12 @@ class SSHTransport:
         try:
             process = await slot.connection.conn.create_process(command.line, encoding=None)
         except asyncssh.ChannelOpenError as exc:
+            if not slot.connection.alive:  # the connection went away under the open
+                self.pool.lost(slot.connection)
+                slot.release()
+                raise ConnectionFailed(
+                    f"lost the connection to {self.settings.label}: {one_line(exc.reason)}"
+                ) from None
             self.pool.refused(slot)
             raise ChannelRefused(
                 f"{self.settings.label} refused channel {slot.connection.in_use + 1} on connection "

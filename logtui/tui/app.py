@@ -577,13 +577,14 @@ class LogtuiApp(App[int]):
             self._preparing = self.set_interval(PREPARE_S, self._prepare_search)
 
     def _prepare_search(self) -> None:
+        if self._preparing is None:
+            return  # a tick that was already queued when the timer was stopped
         names = None if self.filter.container is None else [self.filter.container]
         try:
             open_ = self.query_one("#search", Input).display
         except NoMatches:  # the app is closing
             open_ = False
         if not open_ or self.store.prepare_text(names, PREPARE_BLOCKS):
-            assert self._preparing is not None
             self._preparing.stop()
             self._preparing = None
 
