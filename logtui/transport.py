@@ -195,8 +195,10 @@ class SSHTransport:
                 with contextlib.suppress(asyncssh.Error, OSError, ValueError):
                     process.send_signal("TERM")
             process.close()
-            with contextlib.suppress(TimeoutError, asyncssh.Error, OSError):
-                await asyncio.wait_for(process.wait_closed(), CHANNEL_CLOSE_WAIT_S)
+            task = asyncio.current_task()
+            if task is None or not task.cancelling():  # shutting down: nothing will reuse it
+                with contextlib.suppress(TimeoutError, asyncssh.Error, OSError):
+                    await asyncio.wait_for(process.wait_closed(), CHANNEL_CLOSE_WAIT_S)
         finally:
             slot.release()
 
