@@ -27,14 +27,24 @@ def entries_to_dicts(entries: list[LogEntry]) -> list[dict[str, str]]:
 
 
 class ProductionLogCollector:
-    """Read-only log collection from the Docker containers of one server.
+    """Read-only log collection from the Docker containers of one server (or several: `hosts`).
 
     Configuration comes from the environment / `.env` unless `settings` is given;
     a configuration problem raises ValueError here, before any connection is made.
     Collection failures raise RuntimeError.
     """
 
-    def __init__(self, settings: Settings | None = None) -> None:
+    def __new__(
+        cls, settings: Settings | None = None, hosts: list[str] | None = None
+    ) -> ProductionLogCollector:
+        """`hosts=[...]` gives a collector over several servers (`logtui.fleet_api`)."""
+        if hosts is not None and cls is ProductionLogCollector:
+            from .fleet_api import FleetCollector
+
+            return super().__new__(FleetCollector)
+        return super().__new__(cls)
+
+    def __init__(self, settings: Settings | None = None, hosts: list[str] | None = None) -> None:
         self.settings = settings if settings is not None else load_settings()
         self._loop: LoopThread | None = None
         self._remote: RemoteDocker | None = None

@@ -56,6 +56,13 @@ class Settings:
     """Channels the server allows per connection, as first assumed (lowered when it refuses one)."""
     max_connections: int = DEFAULT_MAX_CONNECTIONS
     """Connections to this host at most; beyond their channels, containers are polled in rotation."""
+    name: str | None = None
+    """The name the user gave this host among several (`--host`, LOGTUI_HOSTS): its identity."""
+
+    @property
+    def display(self) -> str:
+        """The host's name as the user gave it, else `label`."""
+        return self.name or self.label
 
     @property
     def label(self) -> str:
@@ -127,6 +134,7 @@ DOTENV_ALLOWED = frozenset(
     {
         "LOGTUI_HOST",
         "HETZNER_HOST",
+        "LOGTUI_HOSTS",
         "LOGTUI_USER",
         "HETZNER_USER",
         "LOGTUI_PORT",
@@ -134,7 +142,7 @@ DOTENV_ALLOWED = frozenset(
         "HETZNER_SSH_KEY",
     }
 )
-"""What a `.env` may set: the spec's host, user and key, and the port (where to connect).
+"""What a `.env` may set: the spec's host, user and key, the port, and a list of hosts.
 
 Never known_hosts, trust, masking, key files or audit/log paths: a hostile `.env` could
 otherwise point logtui at its own server with its own known_hosts, unmask secrets, or make

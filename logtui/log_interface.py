@@ -18,9 +18,14 @@ class LogInterface:
     """
 
     def __init__(
-        self, settings: Settings | None = None, collector: ProductionLogCollector | None = None
+        self,
+        settings: Settings | None = None,
+        collector: ProductionLogCollector | None = None,
+        hosts: list[str] | None = None,
     ) -> None:
-        self.collector = collector if collector is not None else ProductionLogCollector(settings)
+        """`hosts=["prod-1", "deploy@10.0.0.7:2222"]` reads several servers: containers are
+        then keyed `host/container` and entries carry a `host` key (see the README)."""
+        self.collector = collector if collector is not None else ProductionLogCollector(settings, hosts=hosts)
 
     def __enter__(self) -> LogInterface:
         return self

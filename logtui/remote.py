@@ -159,11 +159,12 @@ class RemoteDocker:
         audit: AuditLog | None = None,
         max_parallel: int = 8,
         reader_factory: ReaderFactory | None = None,
+        handshakes: asyncio.Semaphore | None = None,
     ) -> None:
         """`reader_factory` makes the parsers of `follow`'s streams (default: in this thread)."""
         self.settings = settings
         self.reader_factory: ReaderFactory = reader_factory or LocalReader
-        self.transport = SSHTransport(settings, audit)
+        self.transport = SSHTransport(settings, audit, handshakes)
         self.rotation = FollowRotation()
         self.transport.pool.on_overfull = self.rotation.evict_from
         self._parallel = asyncio.Semaphore(max_parallel)

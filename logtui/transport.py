@@ -66,9 +66,13 @@ class SSHTransport:
     pool (`logtui.pool`), which keeps every connection within the server's session limit.
     """
 
-    def __init__(self, settings: Settings, audit: AuditLog | None = None) -> None:
+    def __init__(
+        self, settings: Settings, audit: AuditLog | None = None, handshakes: asyncio.Semaphore | None = None
+    ) -> None:
+        """`handshakes`: shared by several hosts' transports to bound logins in flight at once."""
         self.settings = settings
         self.audit = audit or AuditLog(settings.audit_log)
+        self._handshakes = handshakes
         self.pool = HostPool(
             self._open,
             max_sessions=settings.max_sessions,
@@ -116,7 +120,8 @@ class SSHTransport:
         if not s.use_ssh_config:
             options["config"] = None
         try:
-            return await asyncssh.connect(s.host, **options)  # type: ignore[arg-type]
+            async with self._handshakes or contextlib.nullcontext():
+                return await asyncssh.connect(s.host, **options)  # type: ignore[arg-type]
         except asyncssh.HostKeyNotVerifiable:
             raise HostKeyNotTrusted(await describe_untrusted_key(s, seen)) from None
         except asyncssh.PermissionDenied as exc:

@@ -83,11 +83,14 @@ class SimulatedHost:
         poll_interval: float = 0.1,
         port: int = 0,
         max_sessions: int = 10,
+        client_key_text: str | None = None,
     ) -> None:
         """`containers=None` gives the demo workload; `[]` an empty host to script.
 
         `port=0` (the default) lets the system pick a free port; `port` tells which.
         `max_sessions`: session channels one connection may hold, as OpenSSH's default.
+        `client_key_text`: the client key to accept (several hosts sharing one key, as a
+        fleet does); by default a fresh one.
         """
         chosen = default_containers(seed) if containers is None else list(containers)
         self.docker: SimDocker = SimDocker.with_containers(chosen)
@@ -105,7 +108,7 @@ class SimulatedHost:
         self.commands_received: list[str] = []
         """Every command line that arrived, refused or not, in order."""
         self.commands_refused: list[str] = []
-        self._client_key_text = ""
+        self._client_key_text = client_key_text or ""
         self._acceptor: asyncssh.SSHAcceptor | None = None
         self._connections: set[asyncssh.SSHServerConnection] = set()
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -115,7 +118,11 @@ class SimulatedHost:
     async def start(self) -> None:
         """Generate fresh keys and listen on 127.0.0.1 at a free port."""
         host_key = asyncssh.generate_private_key("ssh-ed25519")
-        client_key = asyncssh.generate_private_key("ssh-ed25519", comment="logtui-sim-client")
+        client_key = (
+            asyncssh.import_private_key(self._client_key_text)
+            if self._client_key_text
+            else asyncssh.generate_private_key("ssh-ed25519", comment="logtui-sim-client")
+        )
         public = host_key.export_public_key("openssh").decode().split()
         self.host_public_key_line = f"{public[0]} {public[1]}"
         self._client_key_text = client_key.export_private_key("openssh").decode()
