@@ -31,6 +31,7 @@ With no command, opens the dashboard (the built-in demo host if no server is set
 EPILOG = """\
 configuration (environment; ./.env may set only these first four):
   LOGTUI_HOST / HETZNER_HOST      server name, address or ~/.ssh/config alias
+  LOGTUI_HOSTS                    several servers: prod-1,deploy@10.0.0.7:2222 (as --host)
   LOGTUI_USER / HETZNER_USER      SSH user (default: from ~/.ssh/config, else you)
   LOGTUI_PORT                     SSH port (default 22)
   LOGTUI_SSH_KEY / HETZNER_SSH_KEY  private key text (\\n escapes allowed)
@@ -82,6 +83,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-mask",
         action="store_true",
         help="show secrets (passwords, tokens, keys) as they are; by default they are masked",
+    )
+    parser.add_argument(
+        "--host",
+        action="append",
+        dest="hosts",
+        metavar="HOST",
+        help="a server to read (repeat for several: --host prod-1 --host deploy@10.0.0.7:2222); "
+        "an ~/.ssh/config alias or user@host[:port]; default: LOGTUI_HOSTS, else LOGTUI_HOST",
     )
     parser.add_argument(
         "--trust-new-host-key",
@@ -164,11 +173,23 @@ class Output:
 
         self.stream.write(json_for_terminal(json.dumps(obj, ensure_ascii=False)) + "\n")
 
-    def entries(self, entries: list[LogEntry], show_container: bool = True) -> None:
+    def entries(
+        self,
+        entries: list[LogEntry],
+        show_container: bool = True,
+        host_of: Callable[[LogEntry], str | None] | None = None,
+    ) -> None:
+        """`host_of`: among several hosts, each entry's host (a column; `host` in JSON)."""
         if self.as_json:
             from .textsafe import json_for_terminal
 
-            lines = "".join(json.dumps(e.to_dict(), ensure_ascii=False) + "\n" for e in entries)
+            def record(e: LogEntry) -> dict[str, Any]:
+                data = e.to_dict()
+                if host_of is not None:
+                    data["host"] = host_of(e)
+                return data
+
+            lines = "".join(json.dumps(record(e), ensure_ascii=False) + "\n" for e in entries)
             self.stream.write(json_for_terminal(lines))  # C1 controls as \u escapes: same JSON
             self.stream.flush()
             return
@@ -178,6 +199,8 @@ class Output:
 
         def columns(e: LogEntry) -> tuple[str, str, str, str]:
             container = f" {e.container_name:<16}" if show_container else ""
+            if host_of is not None:
+                container = f" {sanitize_for_terminal(host_of(e) or ''):<14}{container}"
             when = e.timestamp.replace("T", " ")[:23]
             return when, container, f" {e.level:<8}", " " + sanitize_for_terminal(e.message)
 
@@ -461,6 +484,16 @@ def _run_command(args: argparse.Namespace) -> int:
         async with RemoteDocker(settings) as remote:
             return await handlers[args.command](remote)
 
+    if not args.demo:
+        from .config import read_environment
+        from .hosts import host_list, load_hosts
+
+        env = read_environment()
+        if host_list(env, args.hosts):  # several hosts (or one named with --host)
+            from . import cli_fleet
+
+            hosts = [_with_flags(s, args) for s in load_hosts(env, args.hosts)]
+            return cli_fleet.run(args, out, hosts)
     with _settings_or_demo(args) as settings:
         return asyncio.run(main(settings))
 

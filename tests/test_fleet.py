@@ -7,6 +7,7 @@ itself: the others' containers, logs and errors come back, and the failures are 
 
 from __future__ import annotations
 
+import json
 import socket
 import time
 from collections.abc import Iterator
@@ -88,7 +89,7 @@ def test_logs_errors_and_health_across_hosts_with_one_down_and_one_refused(fleet
         assert [e["message"] for e in logs[f"{a}/web-app"]] == ["a up", "a failed"]
         assert {e["host"] for e in logs[f"{c}/db"]} == {c}
         errors = interface.get_recent_errors(hours=1)
-        assert sorted(errors) == [f"{a}/web-app", f"{c}/web-app"]
+        assert sorted(errors) == sorted([f"{a}/web-app", f"{c}/web-app"])
         failed = interface.collector.host_errors
         assert sorted(failed) == sorted([down, changed])
         assert "HOST KEY CHANGED" in failed[changed]
@@ -148,3 +149,58 @@ def test_host_lists_and_what_applies_to_each() -> None:
         load_hosts({}, [f"h{i}" for i in range(MAX_HOSTS + 1)])
     with pytest.raises(ValueError, match="'-evil'"):
         load_hosts({}, ["-evil"])
+
+
+def test_cli_across_hosts(fleet: dict[str, str], capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    from logtui.cli import main
+
+    a, b, c, down = fleet["a"], fleet["b"], fleet["c"], fleet["down"]
+    hosts = ["--host", a, "--host", b, "--host", c]
+    assert main([*hosts, "logs", "1", "--json"]) == 0
+    records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert sorted((r["host"], r["container_name"], r["message"]) for r in records) == sorted(
+        [(a, "web-app", "a up"), (a, "web-app", "a failed"), (b, "web-app", "b up"),
+         (c, "web-app", "c failed"), (c, "db", "c db up")]
+    )  # fmt: skip
+    assert [r["timestamp"] for r in records] == sorted(r["timestamp"] for r in records)
+    assert set(records[0]) == {
+        "container_name",
+        "timestamp",
+        "level",
+        "message",
+        "raw_line",
+        "stream",
+        "host",
+    }
+
+    assert main([*hosts, "--host", down, "health"]) == 1  # healthy only if every host is
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 4 and sum("unhealthy" in line for line in lines) == 1
+    assert lines[3].startswith(f"{down}: unhealthy")
+
+    assert main([*hosts, "--host", down, "errors", "1", "--json"]) == 1  # down is named, the rest shown
+    captured = capsys.readouterr()
+    summary = json.loads(captured.out)
+    assert sorted(summary["error_breakdown"]) == sorted([f"{a}/web-app", f"{c}/web-app"])
+    assert list(summary["host_errors"]) == [down] and down in captured.err
+
+    assert main([*hosts, "container", f"{c}/db", "1", "--json"]) == 0
+    assert [json.loads(x)["message"] for x in capsys.readouterr().out.splitlines()] == ["c db up"]
+
+    target = tmp_path / "fleet.json"
+    assert main([*hosts, "save", "1", "-o", str(target)]) == 0
+    document = json.loads(target.read_text())
+    assert document["collection_source"] == "production_ssh" and document["hosts"] == [a, b, c]
+    assert document["containers"][f"{c}/db"][0]["host"] == c
+
+
+def test_cli_hosts_from_the_environment(
+    fleet: dict[str, str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from logtui.cli import main
+
+    monkeypatch.setenv("LOGTUI_HOSTS", f"{fleet['a']},{fleet['b']}")
+    assert main(["status", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert [h["host"] for h in report["hosts"]] == [fleet["a"], fleet["b"]]
+    assert all(h["connected"] and h["containers"] for h in report["hosts"])
