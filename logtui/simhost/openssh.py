@@ -56,12 +56,15 @@ class Sshd:
         env: dict[str, str] | None = None,
         authorized_options: str = "",
         extra_config: tuple[str, ...] = (),
+        address: str = "127.0.0.1",
     ) -> None:
         """`extra_config`: sshd_config lines beyond the test server's own. The server keeps
         OpenSSH's session defaults (`MaxSessions 10`, `MaxStartups 10:30:100`), as production
         servers do; a test that needs another limit says so here, with its reason."""
         self.root = root
         self.extra_config = tuple(extra_config)
+        self.address = address
+        """The loopback address it listens on (127.0.0.x: one test host each)."""
         self.port = free_port()
         self.env = dict(env or {})
         self.proc: subprocess.Popen[bytes] | None = None
@@ -82,7 +85,7 @@ class Sshd:
         )
         host_public = (root / "host_ed25519.pub").read_text().split()
         self.known_hosts = root / "known_hosts"
-        self.known_hosts.write_text(f"[127.0.0.1]:{self.port} {host_public[0]} {host_public[1]}\n")
+        self.known_hosts.write_text(f"[{address}]:{self.port} {host_public[0]} {host_public[1]}\n")
         self.user = os.environ.get("USER") or "root"
         self.log = root / "sshd.log"
 
@@ -92,7 +95,7 @@ class Sshd:
         return "\n".join(
             [
                 f"Port {self.port}",
-                "ListenAddress 127.0.0.1",
+                f"ListenAddress {self.address}",
                 f"HostKey {self.host_key}",
                 f"PidFile {self.root / 'sshd.pid'}",
                 f"AuthorizedKeysFile {self.root / 'authorized_keys'}",
@@ -121,7 +124,7 @@ class Sshd:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"sshd exited: {self.log.read_text()}")
             with socket.socket() as s:
-                if s.connect_ex(("127.0.0.1", self.port)) == 0:
+                if s.connect_ex((self.address, self.port)) == 0:
                     return
             time.sleep(0.02)
         raise RuntimeError("sshd did not start listening")
@@ -143,7 +146,7 @@ class Sshd:
     def settings_env(self) -> dict[str, str]:
         """logtui's environment variables that reach this server."""
         return {
-            "LOGTUI_HOST": "127.0.0.1",
+            "LOGTUI_HOST": self.address,
             "LOGTUI_PORT": str(self.port),
             "LOGTUI_USER": self.user,
             "LOGTUI_SSH_KEY_FILE": str(self.client_key),
@@ -156,7 +159,7 @@ class Sshd:
         from ..config import Settings
 
         values: dict[str, Any] = {
-            "host": "127.0.0.1",
+            "host": self.address,
             "port": self.port,
             "user": self.user,
             "key_file": str(self.client_key),
@@ -174,5 +177,5 @@ class Sshd:
             "ssh", "-p", str(self.port), "-i", str(self.client_key),
             "-o", f"UserKnownHostsFile={self.known_hosts}", "-o", "StrictHostKeyChecking=yes",
             "-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes", "-F", "/dev/null",
-            f"{self.user}@127.0.0.1", command,
+            f"{self.user}@{self.address}", command,
         ]  # fmt: skip
