@@ -278,7 +278,10 @@ async def _follow_once(
                     yield entries
                 continue
             try:
-                item = await asyncio.wait_for(queue.get(), PARSED_POLL_S if parsing else FLUSH_AFTER_S)
+                # asyncio.timeout, not wait_for: Python 3.11's wait_for returns an item that
+                # arrives as the task is cancelled and drops the cancel (the follow runs on).
+                async with asyncio.timeout(PARSED_POLL_S if parsing else FLUSH_AFTER_S):
+                    item = await queue.get()
             except TimeoutError:
                 if not parsing:  # quiet: release held lines and the pending entries
                     held = [e for r in readers.values() for e in await r.quiet()]

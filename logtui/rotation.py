@@ -124,7 +124,8 @@ class FollowRotation:
         wake = self.polled.setdefault(name, asyncio.Event())
         if not first:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(wake.wait(), self.cycle_s)
+                async with asyncio.timeout(self.cycle_s):  # not wait_for: it can drop a cancel
+                    await wake.wait()
         wake.clear()
         async with self._rate:  # FIFO: the containers take their turns in order
             delay = self._next_poll_at - time.monotonic()

@@ -166,6 +166,9 @@ class SSHTransport:
             self.pool.lost(slot.connection)
             slot.release()
             raise ConnectionFailed(f"lost the connection to {self.settings.label}: {exc}") from None
+        except BaseException:  # cancelled while the server answered: give the place back
+            slot.release()
+            raise
         slot.accepted()
         return process
 

@@ -1,0 +1,54 @@
+"""Regression tests from the independent attack pass on the channel pool and Security II.
+
+Each test drives a real SSH server (in-process asyncssh) and shows one way the pool or a
+security guarantee broke; see the report of the attack pass for how each was found.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+
+from logtui.remote import RemoteDocker
+from logtui.simhost import ScriptedContainer, SimulatedHost
+
+SINCE = "2000-01-01T00:00:00Z"
+
+
+async def _drain(remote: RemoteDocker, name: str) -> None:
+    async for _batch in remote.follow(name, since=SINCE):
+        pass
+
+
+async def _channels_settle(remote: RemoteDocker, timeout: float = 5.0) -> int:
+    """Channels still placed in the pool once closing channels had time to close."""
+    deadline = time.monotonic() + timeout
+    while remote.transport.pool.state().channels and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+    return remote.transport.pool.state().channels
+
+
+async def test_cancelling_follows_leaks_no_channel_and_never_hangs(audit_log: Path) -> None:
+    # The dashboard cancels every follower when the time window changes (`t`), whatever
+    # each is doing: opening its channel, or receiving its first chunk. Every cancel must
+    # finish, and every channel place must come back, or the pool shrinks for good.
+    boxes = [ScriptedContainer(f"c{n}", image="busybox") for n in range(2)]
+    async with SimulatedHost(boxes, poll_interval=0.02) as host:
+        for box in boxes:
+            box.write(f"{box.name} hello")
+        remote = RemoteDocker(host.settings(audit_log=audit_log))
+        try:
+            await remote.connect()
+            hung = 0
+            for i in range(60):
+                task = asyncio.create_task(_drain(remote, "c0"))
+                await asyncio.sleep(i * 0.0005)
+                task.cancel()
+                done, _ = await asyncio.wait({task}, timeout=5)
+                hung += not done
+            left = await _channels_settle(remote)
+        finally:
+            await remote.close()
+    assert hung == 0, f"{hung} cancelled follows kept running"
+    assert left == 0, f"{left} channel places never given back"
