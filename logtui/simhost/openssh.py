@@ -91,7 +91,11 @@ class Sshd:
 
     def config_text(self) -> str:
         path = f"{self.bin}:/usr/local/bin:/usr/bin:/bin"
-        set_env = " ".join(f'{k}="{v}"' for k, v in {"PATH": path, **self.env}.items())
+        # SHLVL=1: bash then runs the command without the machine's ~/.bashrc (which bash reads
+        # for commands sent over ssh at shell level 1). The test server is a stock sshd, not
+        # this machine's login setup, whose pyenv init serialises every session on one lock.
+        values = {"PATH": path, "SHLVL": "1", **self.env}
+        set_env = " ".join(f'{k}="{v}"' for k, v in values.items())
         return "\n".join(
             [
                 f"Port {self.port}",

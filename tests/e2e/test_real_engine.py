@@ -682,14 +682,12 @@ def test_cli_follow_streams_a_line_written_after_it_started(
         assert wait_until(lambda: not follow_processes(name)), "docker logs -f left on the server"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="OpenSSH sends no signal to a command without a pty when its channel closes: "
-    "`docker logs -f` of a quiet container stays on the server until the container writes",
-)
 def test_cli_follow_of_a_quiet_container_leaves_nothing_on_the_server(
     real_sshd: Sshd, scenario: Scenario, tmp_path: Path
 ) -> None:
+    """OpenSSH sends no signal to a command without a pty when its channel closes, so
+    `docker logs -f` of a quiet container would stay until the container next writes (and
+    keep its MaxSessions place): logtui asks sshd to send it TERM before it closes."""
     name = "quiet-follow"
     with following(real_sshd, scenario.engine, tmp_path, name, "exec sleep 3600") as (
         go,
@@ -707,7 +705,7 @@ def test_cli_follow_of_a_quiet_container_leaves_nothing_on_the_server(
 def test_with_logtui_guard_a_quiet_follow_leaves_nothing_on_the_server(
     guarded_real_sshd: Sshd, scenario: Scenario, tmp_path: Path
 ) -> None:
-    """The counterpart of the xfail above: logtui-guard ends docker when the channel closes."""
+    """sshd refuses signals for a forced command: logtui-guard ends docker when the channel closes."""
     name = "quiet-follow-guarded"
     with following(guarded_real_sshd, scenario.engine, tmp_path, name, "exec sleep 3600") as (
         go, lines, seen, proc,
