@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterable
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from . import guard
@@ -46,6 +47,16 @@ StateCallback = Callable[[str, str], None]
 """on_state(state, detail): 'connected', 'polled', 'reconnecting', 'ended' or 'failed'."""
 
 
+SILENT_STREAM_MARGIN_S = 2
+"""How much earlier a replay starts when one stream has shown nothing (`ResumePoint.timestamp`)."""
+
+
+def shift_stamp(stamp: str, seconds: int) -> str:
+    """A Docker RFC 3339 stamp (`2025-08-16T14:30:22.123456789Z`) moved by whole seconds."""
+    base = datetime.strptime(stamp[:19], "%Y-%m-%dT%H:%M:%S") + timedelta(seconds=seconds)
+    return base.strftime("%Y-%m-%dT%H:%M:%S") + stamp[19:]
+
+
 class ResumePoint:
     """Where a follow stream resumes after a reconnect, without gap or duplicate.
 
@@ -64,7 +75,16 @@ class ResumePoint:
 
     @property
     def timestamp(self) -> str:
-        return min(self._last.values(), default="")
+        """Where the replay starts: the older stream's last stamp.
+
+        A stream that has shown no line yet may have had one in flight at the cut (parsed
+        but held, or in SSH's buffers), older than the other stream's mark: the replay then
+        starts `SILENT_STREAM_MARGIN_S` earlier (the other stream's repeats are skipped).
+        """
+        start = min(self._last.values(), default="")
+        if start and len(self._last) < 2:
+            return shift_stamp(start, -SILENT_STREAM_MARGIN_S)
+        return start
 
     def seen(self, entry: LogEntry) -> None:
         ts = entry.docker_timestamp
@@ -261,6 +281,8 @@ async def _follow_once(
     status = 0
     ended = False
     announced = False
+    fed: dict[str, float | None] = {"stdout": None, "stderr": None}
+    """When each stream last brought data; None once its held entry was released."""
     try:
         while True:
             if lease.revoked.is_set():
@@ -284,6 +306,7 @@ async def _follow_once(
                     item = await queue.get()
             except TimeoutError:
                 if not parsing:  # quiet: release held lines and the pending entries
+                    fed = {"stdout": None, "stderr": None}
                     held = [e for r in readers.values() for e in await r.quiet()]
                     if held:
                         yield held
@@ -297,6 +320,14 @@ async def _follow_once(
                 status = int(data or b"0")
                 continue
             parsing.append(readers[kind].feed(data))
+            # A stream quiet while the other is busy releases its held entry too (an ERROR
+            # on stderr must not wait for the next stderr line while stdout flows).
+            now = fed[kind] = asyncio.get_running_loop().time()
+            other = "stderr" if kind == "stdout" else "stdout"
+            last = fed[other]
+            if last is not None and now - last >= FLUSH_AFTER_S:
+                fed[other] = None
+                parsing.append(readers[other].quiet())
         while parsing:
             entries = await parsing.popleft()
             if entries:

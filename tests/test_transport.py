@@ -170,3 +170,27 @@ def test_resume_point_keeps_one_mark_per_stream() -> None:
         ("stdout", "d"),
         ("stderr", "e"),
     ]
+
+
+def test_resume_point_starts_earlier_when_one_stream_has_shown_nothing() -> None:
+    """stderr had nothing to show yet: a line of it in flight at the cut, older than stdout's
+    mark, is fetched again (the replay starts 2 s earlier; stdout's repeats are skipped)."""
+    from logtui.models import LogEntry
+    from logtui.remote import ResumePoint
+
+    def entry(ts: str, stream: str, text: str) -> LogEntry:
+        return LogEntry("app", ts, "INFO", text, f"{ts} {text}", stream, ts)
+
+    resume = ResumePoint([entry("2025-08-16T00:00:01.500000000Z", "stdout", "a")])
+    assert resume.timestamp == "2025-08-15T23:59:59.500000000Z"
+    fresh = resume.make_filter()
+    replay = [
+        entry("2025-08-16T00:00:00.900000000Z", "stdout", "older"),
+        entry("2025-08-16T00:00:01.200000000Z", "stderr", "in flight"),
+        entry("2025-08-16T00:00:01.500000000Z", "stdout", "a"),
+    ]
+    assert [e.message for e in replay if fresh(e)] == ["in flight"]
+    both = ResumePoint(
+        [entry("2025-08-16T00:00:01Z", "stdout", "a"), entry("2025-08-16T00:00:02Z", "stderr", "b")]
+    )
+    assert both.timestamp == "2025-08-16T00:00:01Z"
