@@ -85,3 +85,14 @@ async def test_a_polled_container_is_not_reread_from_its_last_stderr_line(audit_
     sinces = [c.split("--since ")[1].split()[0] for c in polls]
     assert len(polls) >= 3
     assert len(set(sinces[1:])) > 1, sinces  # the resume point moves on with stdout
+
+
+@pytest.mark.xfail(strict=True, reason="U+1D173-U+1D17A (invisible format characters) are kept")
+def test_invisible_musical_format_characters_are_removed_from_server_text() -> None:
+    # Category Cf and invisible, like U+200B and the tag characters the sanitiser removes:
+    # a server name or log line could hide text behind them.
+    from logtui.textsafe import one_line, sanitize_for_terminal
+
+    for code in range(0x1D173, 0x1D17B):
+        assert sanitize_for_terminal(f"web{chr(code)}app") == "webapp"
+        assert one_line(f"web{chr(code)}app") == "webapp"
