@@ -40,6 +40,9 @@ SETTLED = "1s"
 continuation lines already (as a live stream waits `FLUSH_AFTER_S` for them), so no entry is
 cut in two between polls; the newer lines come with the next poll."""
 
+REFUSED_PAUSE_S = 0.5
+"""After a refused channel, how long a follow waits before it asks for a place again."""
+
 STATE_MAX_AGE_S = 10.0
 """A polled container's running state (from `docker ps`) is refreshed when older than this."""
 
@@ -96,6 +99,14 @@ class ResumePoint:
             self._at_last[entry.stream] = {}
         counts = self._at_last[entry.stream]
         counts[entry.raw_line] = counts.get(entry.raw_line, 0) + 1
+
+    def advance(self, stamp: str) -> None:
+        """Both streams are complete up to `stamp` (a poll read everything up to its `--until`):
+        a stream whose mark is older moves up to it, so the next read starts there."""
+        for stream in ("stdout", "stderr"):
+            if self._last.get(stream, "") < stamp:
+                self._last[stream] = stamp
+                self._at_last[stream] = {}
 
     def make_filter(self) -> Callable[[LogEntry], bool]:
         """A predicate for the replayed stream: False for entries already delivered."""
@@ -173,7 +184,9 @@ async def follow_container(
             except Demoted:
                 demoted = True  # no backoff: polled from where the stream stopped
             except ChannelRefused:
-                continue  # no backoff: the channel goes elsewhere, or the container is polled
+                # No backoff: the channel goes elsewhere, or the container is polled. A short
+                # pause, as a session that just closed may still hold the server's place.
+                await asyncio.sleep(REFUSED_PAUSE_S)
             except HostKeyNotTrusted as exc:
                 notify("failed", str(exc))
                 raise
@@ -209,6 +222,9 @@ async def _poll_once(
     batch = [e for e in entries if fresh(e)]
     for entry in batch:
         resume.seen(entry)
+    newest = max((e.docker_timestamp for e in entries), default="")
+    if newest:
+        resume.advance(newest)  # a quiet stream must not pin every later poll to its last line
     return batch, final
 
 

@@ -365,11 +365,12 @@ class RemoteDocker:
             yield batch
 
     async def is_running(self, name: str) -> bool:
-        """Whether `name` is running, from a `docker ps` at most a few seconds old."""
+        """Whether `name` may still write (running, paused or restarting), from a `docker ps`
+        at most a few seconds old."""
         async with self._state_lock:
             if time.monotonic() - self._states_at > STATE_MAX_AGE_S:
                 await self.list_containers()
-        return self._states.get(name, "") == "running"
+        return self._states.get(name, "") in ("running", "paused", "restarting")
 
     def pin(self, names: Iterable[str]) -> None:
         """The containers the user is looking at: they get live channels before the others."""

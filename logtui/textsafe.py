@@ -38,7 +38,7 @@ _ESCAPE_RE = re.compile(
 # zero-width joiner and non-joiner (U+200C, U+200D), which emoji and several scripts need.
 _CONTROL_RE = re.compile(
     "[\x00-\x08\x0b-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b\u200e\u200f\u2028-\u202e"
-    "\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\U000e0000-\U000e007f]"
+    "\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\U0001d173-\U0001d17a\U000e0000-\U000e007f]"
 )
 
 
@@ -52,6 +52,13 @@ def sanitize_for_terminal(text: str) -> str:
     return _CONTROL_RE.sub("", _ESCAPE_RE.sub("", text))
 
 
+def strip_escapes(text: str) -> str:
+    """`text` without its escape sequences (colours, cursor moves, titles, hyperlinks), and
+    nothing else removed: what a coloured log line says, for level detection, templates and
+    search. Control characters stay (the terminal sanitiser removes them when shown)."""
+    return _ESCAPE_RE.sub("", text)
+
+
 def one_line(text: str) -> str:
     """Server text (an error, a name, a status) for one line of a terminal: sanitized, with
     its line breaks and tabs as spaces, so it cannot pose as a line logtui wrote."""
@@ -63,7 +70,7 @@ def one_line(text: str) -> str:
 # and the same invisible and bidirectional characters as above.
 _JSON_RAW_RE = re.compile(
     "[\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f"
-    "\ufeff\ufff9-\ufffb\U000e0000-\U000e007f]"
+    "\ufeff\ufff9-\ufffb\U0001d173-\U0001d17a\U000e0000-\U000e007f]"
 )
 
 

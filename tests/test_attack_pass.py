@@ -10,8 +10,6 @@ import asyncio
 import time
 from pathlib import Path
 
-import pytest
-
 from logtui.remote import RemoteDocker
 from logtui.simhost import ScriptedContainer, SimulatedHost
 
@@ -56,7 +54,6 @@ async def test_cancelling_follows_leaks_no_channel_and_never_hangs(audit_log: Pa
     assert left == 0, f"{left} channel places never given back"
 
 
-@pytest.mark.xfail(strict=True, reason="a poll resumes at the older stream's stamp, re-reading all since")
 async def test_a_polled_container_is_not_reread_from_its_last_stderr_line(audit_log: Path) -> None:
     # Common: one warning on stderr at start-up, then chatter on stdout. A polled container
     # resumes at the older of its two streams' stamps, so every poll re-reads (and re-parses)
@@ -87,7 +84,6 @@ async def test_a_polled_container_is_not_reread_from_its_last_stderr_line(audit_
     assert len(set(sinces[1:])) > 1, sinces  # the resume point moves on with stdout
 
 
-@pytest.mark.xfail(strict=True, reason="U+1D173-U+1D17A (invisible format characters) are kept")
 def test_invisible_musical_format_characters_are_removed_from_server_text() -> None:
     # Category Cf and invisible, like U+200B and the tag characters the sanitiser removes:
     # a server name or log line could hide text behind them.
