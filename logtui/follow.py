@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from . import guard
 from .models import LogEntry
+from .pool import PoolClosed
 from .reader import AsyncReader
 from .rotation import Demoted, Lease
 from .transport import ChannelRefused, ConnectionFailed, HostKeyNotTrusted, Slot
@@ -187,7 +188,7 @@ async def follow_container(
                 # No backoff: the channel goes elsewhere, or the container is polled. A short
                 # pause, as a session that just closed may still hold the server's place.
                 await asyncio.sleep(REFUSED_PAUSE_S)
-            except HostKeyNotTrusted as exc:
+            except (HostKeyNotTrusted, PoolClosed) as exc:
                 notify("failed", str(exc))
                 raise
             except ConnectionFailed as exc:

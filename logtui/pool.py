@@ -46,6 +46,10 @@ class HostKeyNotTrusted(ConnectionFailed):
     """The server's host key is unknown, or differs from the one we trust."""
 
 
+class PoolClosed(ConnectionFailed):
+    """The pool was closed: nothing more will be sent to this host (not worth a retry)."""
+
+
 class ChannelRefused(RuntimeError):
     """The server refused to open one more channel on a connection (its MaxSessions).
 
@@ -191,6 +195,8 @@ class HostPool:
         a stream (`live=True`) gets None instead, and is read by polling.
         """
         while True:
+            if self._closed:
+                raise PoolClosed(f"the connections to {self.label} are closed")
             self._prune()
             slot = self._take(live=live)
             if slot is not None:
@@ -302,7 +308,7 @@ class HostPool:
             self._wake()
         if self._closed:
             conn.abort()
-            raise ConnectionFailed(f"the connection pool of {self.label} is closed")
+            raise PoolClosed(f"the connections to {self.label} are closed")
         self.opened += 1
         number = max((pc.number for pc in self.connections), default=0) + 1
         limit = min((pc.limit for pc in self.connections), default=self.max_sessions)

@@ -321,6 +321,12 @@ class SSHTransport:
             for task in pumps:
                 await task  # re-raise a read error, if any
             await process.wait_closed()
+            if process.exit_status is None and process.exit_signal is None and not slot.connection.alive:
+                # The output ended because the connection did, not the command: a lost
+                # connection (resumed), not a docker failure with a made-up status.
+                outcome = "connection_lost"
+                self.pool.lost(slot.connection)
+                raise ConnectionFailed(f"lost the connection to {self.settings.label}")
             status = process.exit_status if process.exit_status is not None else 255
             outcome = "completed"
             yield ("exit", str(status).encode())

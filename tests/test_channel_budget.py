@@ -236,3 +236,19 @@ async def test_a_server_that_hangs_up_after_login_is_an_error_not_a_reconnect_st
         finally:
             await remote.close()
     assert remote.transport.connect_count <= 2  # one login, not thousands
+
+
+async def test_a_follow_stops_once_its_host_is_closed(audit_log: Path) -> None:
+    boxes = containers(1)
+    async with SimulatedHost(boxes, poll_interval=0.02) as host:
+        write_lines(boxes, 0, 1)
+        remote = RemoteDocker(host.settings(audit_log=audit_log))
+        states: list[str] = []
+        stream = remote.follow("c00", since=SINCE, on_state=lambda s, d: states.append(s))
+        assert await anext(stream)
+        await remote.close()
+        with pytest.raises(ConnectionFailed, match="closed"):
+            async with asyncio.timeout(10):  # not a retry loop against a closed pool
+                async for _ in stream:
+                    pass
+    assert states[-1] == "failed"
