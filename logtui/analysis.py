@@ -15,6 +15,8 @@ from functools import lru_cache
 from typing import Any
 
 from .models import ERROR_LEVELS, LEVEL_RANK, LogEntry
+from .parser import strip_level_tag
+from .textsafe import strip_escapes
 
 __all__ = [
     "ErrorGroup",
@@ -116,16 +118,62 @@ MAX_JSON_CHARS = 64 * 1024
 proportion to the line; a structured log line is far shorter, and a longer one (or one
 nested too deep to parse) is grouped by its own text instead."""
 
-_MSG_KEYS = ("msg", "message", "error", "err", "event")
-_LOGFMT_MSG_RE = re.compile(r'(?:^|\s)msg=(?:"((?:[^"\\]|\\.)*)"|(\S+))')
+_MSG_KEYS = ("msg", "message", "event", "Message", "MESSAGE")
+"""Fields holding what happened (JSON: structlog's `event`, .NET's `Message`, journald's
+`MESSAGE`; logfmt: `msg`, `message`, `event`)."""
+_ERR_KEYS = ("error", "err")
+"""Fields holding the error it met, joined to the message: "job failed: TimeoutError"."""
+_LOGFMT_FIELD_RE = re.compile(r'(?:^|\s)(msg|message|event|error|err)=(?:"((?:[^"\\]|\\.)*)"|(\S+))')
+
+
+def _first_line(value: object) -> str:
+    """A field's text: a string's first line; for an error object (pino's `err`), its
+    `message` (or `type`); "" for anything else."""
+    if isinstance(value, dict):
+        value = value.get("message") or value.get("msg") or value.get("type")
+    return value.split("\n", 1)[0].strip() if isinstance(value, str) else ""
+
+
+def _what_happened(message: str, error: str) -> str:
+    """A message field and an error field as one headline, the error only once."""
+    if not error or error in message:
+        return message
+    return f"{message}: {error}" if message else error
+
+
+def _json_headline(first: str) -> str | None:
+    try:
+        obj = json.loads(first)
+    except (ValueError, RecursionError):  # RecursionError: `{"a":[[[[...` a few KB deep
+        return None
+    if not isinstance(obj, dict):
+        return None
+    text = next((t for t in map(_first_line, map(obj.get, _MSG_KEYS)) if t), "")
+    error = next((t for t in map(_first_line, map(obj.get, _ERR_KEYS)) if t), "")
+    return _what_happened(text, error) or None
+
+
+def _logfmt_headline(first: str) -> str | None:
+    fields: dict[str, str] = {}
+    for m in _LOGFMT_FIELD_RE.finditer(first):
+        quoted, bare = m.group(2), m.group(3)
+        fields.setdefault(m.group(1), quoted.replace('\\"', '"') if quoted is not None else bare)
+    text = fields.get("msg") or fields.get("message") or fields.get("event")
+    if not text:
+        return None  # an error field alone is no message (`[error] x  error=Timeout`)
+    return _what_happened(text, fields.get("error") or fields.get("err") or "")
 
 
 def headline(message: str) -> str:
     """The line of a message that says what happened, for grouping and one-line displays.
 
     The first line, except: for a bare Python traceback, its last line (the exception); for a
-    JSON line, its message field; for a logfmt line, its `msg=` value.
+    JSON or logfmt line, its message field (`msg`, `message`, `event`) with its error field
+    (`error`, `err`) joined: "job failed: TimeoutError". Colours (escape sequences) and a
+    level tag they hid (`ESC[31m[ERROR] x`) are left out.
     """
+    if "\x1b" in message:  # the parser could not see the level tag for the colours
+        message = strip_level_tag(strip_escapes(message))
     lines = message.split("\n")
     first = lines[0].strip()
     if first.startswith("Traceback (most recent call last):") and len(lines) > 1:
@@ -133,19 +181,9 @@ def headline(message: str) -> str:
             if line and not line[0].isspace():
                 return line.strip()
     if first.startswith("{") and len(first) <= MAX_JSON_CHARS:
-        try:
-            obj = json.loads(first)
-        except (ValueError, RecursionError):  # RecursionError: `{"a":[[[[...` a few KB deep
-            obj = None
-        if isinstance(obj, dict):
-            for key in _MSG_KEYS:
-                value = obj.get(key)
-                if isinstance(value, str) and value:
-                    return value.split("\n", 1)[0].strip()
-    elif "msg=" in first:
-        m = _LOGFMT_MSG_RE.search(first)
-        if m is not None:
-            return (m.group(1) if m.group(1) is not None else m.group(2)).replace('\\"', '"')
+        return _json_headline(first) or first
+    if "=" in first and ("msg=" in first or "message=" in first or "event=" in first):
+        return _logfmt_headline(first) or first
     return first
 
 

@@ -2,9 +2,10 @@
 
 Pure functions and one small state machine, no I/O. Each output line of Docker looks like
 `2025-08-16T14:30:22.123456789Z <text>`; podman gives whole seconds. The parser splits the
-stamp off, finds the level in the line's *header* (so a word such as "error" in an INFO
-message does not make it an error), and groups multi-line output (tracebacks, Java stack
-traces, PostgreSQL DETAIL lines, indented lines) into the entry that opened it.
+stamp off, finds the level the line states (`logtui.levels`: in its *header*, so a word
+such as "error" in an INFO message does not make it an error; in colour too), and groups
+multi-line output (tracebacks, Java stack traces, PostgreSQL DETAIL lines, indented lines)
+into the entry that opened it.
 
 Speed matters (the dashboard parses hundreds of thousands of lines a second), so the level
 search looks only at a short prefix, with a few compiled regexes and cheap pre-checks.
@@ -18,6 +19,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from functools import lru_cache
 
+from .levels import HEADER_CHARS, LEVEL_WORDS, detect_level, level_of, level_of_coloured
 from .models import LogEntry
 
 __all__ = [
@@ -98,159 +100,10 @@ def _sort_key(entry: LogEntry) -> str:
     return _sort_key_slow(ts) if ts else ""
 
 
-# --- level detection ----------------------------------------------------------------------
+# --- level detection: logtui/levels.py -----------------------------------------------------
 
-_ALIASES: dict[str, str] = {
-    **dict.fromkeys(
-        ("trace", "trce", "trc", "debug", "dbug", "dbg", "verbose", "fine", "finer", "finest"),
-        "DEBUG",
-    ),
-    **{f"trace{i}": "DEBUG" for i in range(1, 9)},
-    **dict.fromkeys(("info", "inf", "information", "notice", "log"), "INFO"),
-    **dict.fromkeys(("warn", "warning", "wrn"), "WARNING"),
-    **dict.fromkeys(("err", "error", "eror", "severe"), "ERROR"),
-    **dict.fromkeys(
-        ("crit", "critical", "fatal", "ftl", "emerg", "emergency", "alert", "panic", "pnc"),
-        "CRITICAL",
-    ),
-}
-
-HEADER_CHARS = 80
-"""How much of a line is searched for a level token: enough for a timestamp, a logger
-name and a level (`2025-08-16 14:30:22,123 - django.request - ERROR - ...`), short
-enough that words of the message rarely reach it."""
-
-# The level words, as a trie over lower-case text: Python's `re` does not factor
-# alternations itself, and this regex runs on almost every line. The leading non-word
-# character makes `re` skip letters with a fast character-set scan: only word starts are tried.
-_TRIE = (
-    r"a(?:lert)|c(?:rit(?:ical)?)|d(?:bg|bug|ebug)|e(?:merg(?:ency)?|r(?:ror|r|or))"
-    r"|f(?:atal|tl)|in(?:fo(?:rmation)?|f)|log|n(?:otice)|p(?:anic|nc)|s(?:evere)"
-    r"|t(?:r(?:ace[1-8]?|ce|c))|w(?:arn(?:ing)?|rn)"
-)
-_CANDIDATE_RE = re.compile(rf"[^a-z0-9_]({_TRIE})(?![a-z0-9_])", re.ASCII)
-_JSON_LEVEL_RE = re.compile(
-    r'"(?:level|lvl|severity|loglevel|levelname|log\.level|@l)"\s*:\s*(?:"([A-Za-z]+\d?)"|(\d+))',
-    re.ASCII,
-)
-_MONGO_RE = re.compile(r'"s"\s*:\s*"([FEWID])\d?"', re.ASCII)
-_MONGO = {"F": "CRITICAL", "E": "ERROR", "W": "WARNING", "I": "INFO", "D": "DEBUG"}
-_LOGFMT_RE = re.compile(r'(?:level|lvl|severity|loglevel)="?([A-Za-z]+\d?|\d+)', re.ASCII)
-_GLOG_RE = re.compile(r"([IWEF])\d{4} \d\d:\d\d:\d\d\.\d+ +\d+ [^\]\s]+\] ", re.ASCII)
-_GLOG = {"I": "INFO", "W": "WARNING", "E": "ERROR", "F": "CRITICAL"}
-_REDIS_RE = re.compile(r"\d+:[XCSM] \d\d? \w{3} \d{4} \d\d:\d\d:\d\d\.\d{3} ([.\-*#]) ", re.ASCII)
-_REDIS = {".": "DEBUG", "-": "DEBUG", "*": "INFO", "#": "WARNING"}
-_ACCESS_RE = re.compile(r'"[A-Z]{3,10} [^"]* HTTP/\d(?:\.\d)?" ([1-5])\d\d ', re.ASCII)
-
-
-def _numeric_level(value: int) -> str:
-    """pino/bunyan numbers: 10 trace, 20 debug, 30 info, 40 warn, 50 error, 60 fatal."""
-    if value >= 60:
-        return "CRITICAL"
-    if value >= 50:
-        return "ERROR"
-    if value >= 40:
-        return "WARNING"
-    if value >= 30:
-        return "INFO"
-    return "DEBUG"
-
-
-def _logfmt_level(window: str) -> str | None:
-    """`level=warn`, `lvl=eror`, `severity="ERROR"`, `level=50`: a key that starts a field."""
-    m = _LOGFMT_RE.search(window)
-    while m is not None:
-        start = m.start()
-        if start == 0 or window[start - 1] in " \t":
-            word = m.group(1)
-            return _numeric_level(int(word)) if word.isdigit() else _ALIASES.get(word.lower())
-        m = _LOGFMT_RE.search(window, m.end())
-    return None
-
-
-def _header_level(head: str) -> str | None:
-    """The first level token of the header that is written as a level, not as a word.
-
-    Accepted forms: `[error]` `[core:error]` `[ WARN]` (brackets), `ERROR:` `error:` `LOG:`
-    (colon), `ERROR` (bare upper case), `\terror\t` (zap's console), or the line's first word.
-    A lower-case "error" inside a sentence is not a level.
-    """
-    low = " " + head.lower()
-    search = _CANDIDATE_RE.search
-    m = search(low)
-    while m is not None:
-        s, e = m.span(1)
-        if head[s - 1 : e - 1].isupper() or _written_as_level(head, low, s, e):
-            return _ALIASES[low[s:e]]
-        m = search(low, e)
-    return None
-
-
-def _written_as_level(head: str, low: str, s: int, e: int) -> bool:
-    """Is the candidate word `low[s:e]` (`head[s-1:e-1]`, as `low` has a leading space) a level?"""
-    before, after = low[s - 1], low[e : e + 1]
-    original = head[s - 1 : e - 1]
-    if original in ("log", "Log"):
-        return False  # only PostgreSQL's `LOG:` is a level; "log" is a common word
-    if after == ":" or original.isupper():
-        return True
-    if (before == "\t" and after == "\t") or not low[:s].strip():
-        return True
-    if low[e:].lstrip()[:1] == "]":
-        left = low[:s].rstrip()
-        return left.endswith("[") or (before == ":" and left.rfind("[") > left.rfind(" "))
-    return False
-
-
-def _level_of(text: str) -> str | None:
-    """The level the line states, or None when it states none.
-
-    Key-based forms (JSON, logfmt) and fixed layouts (glog, redis) are tried first, then
-    the first level token of the header, then an access log's HTTP status.
-    """
-    head = text[:HEADER_CHARS]
-    first = head[:1]
-    if first == "{":
-        m = _JSON_LEVEL_RE.search(text)
-        if m is not None:
-            word, number = m.groups()
-            if number is not None:
-                return _numeric_level(int(number))
-            level = _ALIASES.get(word.lower())
-            if level is not None:
-                return level
-        m = _MONGO_RE.search(head)
-        if m is not None:
-            return _MONGO[m.group(1)]
-    elif first in "IWEF" and head[1:2].isdigit():
-        m = _GLOG_RE.match(head)
-        if m is not None:
-            return _GLOG[m.group(1)]
-    elif first.isdigit() and ":" in head[1:7]:
-        m = _REDIS_RE.match(head)
-        if m is not None:
-            return _REDIS[m.group(1)]
-    if "l=" in head or "y=" in head:  # level= lvl= loglevel= severity=
-        level = _logfmt_level(text[:160])
-        if level is not None:
-            return level
-    level = _header_level(head)
-    if level is not None:
-        return level
-    if " HTTP/" in text:
-        m = _ACCESS_RE.search(text)
-        if m is not None:
-            status = m.group(1)
-            if status == "5":
-                return "ERROR"
-            if status == "4":
-                return "WARNING"
-    return None
-
-
-def detect_level(text: str) -> str:
-    """One of DEBUG INFO WARNING ERROR CRITICAL; INFO when the line states no level."""
-    return _level_of(text) or "INFO"
+_ALIASES = LEVEL_WORDS
+_level_of = level_of
 
 
 # --- multi-line grouping ------------------------------------------------------------------
@@ -430,7 +283,7 @@ class EntryAssembler:
         lines = list(lines)
         if not lines:
             return []
-        if any("\r" in line for line in lines):
+        if any("\r" in line or "\x1b" in line for line in lines):
             return self.feed_text("\n".join(lines))
         return self._feed(lines)
 
@@ -441,14 +294,15 @@ class EntryAssembler:
         """
         if "\r" in text:
             text = text.replace("\r\n", "\n").removesuffix("\r")
-        return self._feed(text.split("\n"))
+        return self._feed(text.split("\n"), "\x1b" in text)
 
-    def _feed(self, lines: list[str]) -> list[LogEntry]:
+    def _feed(self, lines: list[str], escapes: bool = False) -> list[LogEntry]:
+        """`escapes`: some line may hold an escape sequence (ESC), to look past for its level."""
         out: list[LogEntry] = []
         emit = out.append
         container, stream = self.container, self.stream
         ts_match = _LINE_TS_RE.match
-        level_of = _level_of
+        level_of = level_of_coloured if escapes else _level_of  # a level in colour counts
         of_line = LogEntry.of_line
         second = self._second
         last_ts = self._last_ts

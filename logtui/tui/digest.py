@@ -17,6 +17,7 @@ from rich.text import Text
 
 from ..analysis import ErrorGroup, headline_template
 from ..models import LEVEL_RANK, LogEntry
+from ..textsafe import strip_escapes
 from .render import container_colour, safe_text
 from .store import LogStore
 
@@ -189,15 +190,21 @@ class GroupMatcher:
     def __init__(self, template: str) -> None:
         self.template = template
         self.pattern = template
-        # The headline is the message's text, except a JSON or logfmt message field, whose
-        # characters may be escaped in the message: the gate avoids those (`_GATE_RE`).
-        runs = [run for part in _PLACEHOLDER_RE.split(template) for run in _GATE_RE.findall(part)]
+        # The headline is the message's text, except a JSON or logfmt message field (joined
+        # to its error field by ": "), whose characters may be escaped in the message: the
+        # gate avoids those (`_GATE_RE`) and the joint.
+        runs = [
+            run
+            for part in _PLACEHOLDER_RE.split(template)
+            for piece in part.split(": ")
+            for run in _GATE_RE.findall(piece)
+        ]
         self._gate = max(runs, key=len, default="")
 
     def search(self, text: str) -> bool | None:
         """True if `text` is a member's message (or the line of it that is its headline)."""
-        if self._gate not in text:
-            return None
+        if self._gate not in text and ("\x1b" not in text or self._gate not in strip_escapes(text)):
+            return None  # (a coloured message's words may be split by escape sequences)
         return True if headline_template(text) == self.template else None
 
     def finditer(self, text: str) -> Iterator[re.Match[str]]:

@@ -20,10 +20,31 @@ from itertools import accumulate, chain, compress, islice
 from operator import attrgetter
 
 from ..models import ERROR_LEVELS, LEVEL_RANK, LogEntry, message_sources
+from ..textsafe import strip_escapes
 
 _timestamp = attrgetter("timestamp")
 _AT_LEAST = {rank: bytes(int(r >= rank) for r in range(256)) for rank in LEVEL_RANK.values()}
 """Per minimum rank, a `bytes.translate` table turning level ranks into keep (1) / drop (0)."""
+
+
+def searchable(message: str) -> str:
+    """A message as a text search sees it: without escape sequences (a coloured line's
+    `ESC[31m` is not text), as the log pane shows it."""
+    return strip_escapes(message) if "\x1b" in message else message
+
+
+def _strip_coloured(texts: list[str], joined: str) -> None:
+    """`searchable` on the texts (laid end to end in `joined`) that hold an ESC, in place,
+    found from the joined text so that the others cost nothing. A message starts after its
+    docker stamp and level tag, which hold no ESC, so the offsets of messages still hold."""
+    ends = list(accumulate(map(len, texts)))
+    at = joined.find("\x1b")
+    while at != -1:
+        i = bisect_right(ends, at)
+        texts[i] = strip_escapes(texts[i])
+        at = joined.find("\x1b", ends[i])
+
+
 _ASCII_LOWER = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ", b"abcdefghijklmnopqrstuvwxyz")
 _FOLD_TRAPS = ("\u0130", "\u0131", "\u017f")
 """The only characters for which `str.lower` disagrees with `re.IGNORECASE` on an ASCII
@@ -177,6 +198,9 @@ class SearchText:
         for offset in range(0, len(fresh), self.BLOCK):
             texts, skips = message_sources(fresh[offset : offset + self.BLOCK])
             joined = "".join(texts)
+            if "\x1b" in joined:  # coloured messages: their text without the escapes
+                _strip_coloured(texts, joined)
+                joined = "".join(texts)
             text: str | bytes
             if joined.isascii():  # the usual case: a bytes translation is several times faster
                 text = joined.encode("ascii").translate(_ASCII_LOWER)
@@ -496,7 +520,14 @@ class Filter:
             chosen = [e for e in chosen if rank(e.level, 1) >= min_rank]
         if self.pattern is not None:
             search = self.pattern.search
-            chosen = [e for e in chosen if search(e.message) is not None]
+            if isinstance(self.pattern, re.Pattern):  # a text search: colours are not text
+                chosen = [
+                    e
+                    for e in chosen
+                    if search(m if "\x1b" not in (m := e.message) else strip_escapes(m)) is not None
+                ]
+            else:  # an error group's matcher: it templates the message as the summary did
+                chosen = [e for e in chosen if search(e.message) is not None]
         return chosen
 
     def matches(self, entry: LogEntry) -> bool:
@@ -504,7 +535,12 @@ class Filter:
             return False
         if LEVEL_RANK.get(entry.level, 1) < LEVEL_RANK[self.min_level]:
             return False
-        return self.pattern is None or self.pattern.search(entry.message) is not None
+        if self.pattern is None:
+            return True
+        message = entry.message
+        if isinstance(self.pattern, re.Pattern):
+            message = searchable(message)
+        return self.pattern.search(message) is not None
 
 
 def _expand(entries: Iterable[LogEntry]) -> tuple[list[LogEntry], int]:
@@ -654,6 +690,6 @@ class FilteredView:
             index = (index + step) % total
             entry, line = self.row(index)
             text = entry.message.split("\n")[line] if "\n" in entry.message else entry.message
-            if pattern.search(text):
+            if pattern.search(searchable(text) if isinstance(pattern, re.Pattern) else text):
                 return index
         return None
