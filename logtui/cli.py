@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import json
 import sys
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
@@ -310,24 +310,38 @@ async def _follow(
     hours: float,
     show_container: bool = True,
 ) -> None:
-    """Stream every container's history then new entries, until Ctrl-C or all streams end."""
+    """Every container's history, then new entries, in time order, until Ctrl-C or every
+    stream ends (`logtui.follow_output`)."""
+    from .follow_output import PipeWriter, follow_in_time_order
     from .remote import since_for_hours
     from .textsafe import sanitize_for_terminal
-
-    since = since_for_hours(hours)
 
     def on_state(state: str, detail: str) -> None:
         if state in {"reconnecting", "failed"}:
             print(f"logtui: {state}: {sanitize_for_terminal(detail)}", file=sys.stderr, flush=True)
 
-    async def one(name: str) -> None:
-        stream: AsyncIterator[list[LogEntry]] = remote.follow(name, since=since, on_state=on_state)
-        async for batch in stream:
-            out.entries(batch, show_container=show_container)
+    pipe = PipeWriter(out.stream) if PipeWriter.usable_for(out.stream) else None
+    printer = Output(out.as_json, pipe) if pipe is not None else out
+
+    async def write(entries: list[LogEntry]) -> None:
+        if entries:
+            printer.entries(entries, show_container=show_container)
+            if pipe is not None:
+                await pipe.drain()
 
     reporter = asyncio.create_task(_report_rotation(remote))
     try:
-        await asyncio.gather(*(one(n) for n in names))
+        await follow_in_time_order(remote, names, since_for_hours(hours), write, on_state)
+    except asyncio.CancelledError:
+        raise  # Ctrl-C: what is still queued may never be read, so do not wait for it
+    except BaseException:
+        if pipe is not None:  # what was printed before the error still goes out
+            with contextlib.suppress(OSError):
+                await pipe.close()
+        raise
+    else:
+        if pipe is not None:
+            await pipe.close()
     finally:
         reporter.cancel()
 

@@ -21,6 +21,7 @@ from functools import lru_cache
 
 from .levels import HEADER_CHARS, LEVEL_WORDS, detect_level, level_of, level_of_coloured
 from .models import LogEntry
+from .split_lines import rejoin_split_text
 
 __all__ = [
     "EntryAssembler",
@@ -194,7 +195,16 @@ def _make_entry(
 
 
 ANNOUNCE_WINDOW_S = 1.0
-"""A traceback joins the log line that announced it only if written within this time."""
+"""An interpreter's heading (`Exception in thread ...:`) and its traceback are written
+within this time."""
+
+WRITTEN_TOGETHER_S = 0.05
+"""A stack trace joins the log line before it (`logger.exception`, `log.error(msg, ex)`, a
+panic and its goroutine dump) only if the two were stamped within this time. A logger
+writes the record and its trace in one go, so Docker stamps the lines microseconds apart;
+an unrelated traceback (an uncaught exception, another thread's) a moment later opens its
+own entry. Whole-second stamps (podman) cannot tell that apart: there, the same or the
+next second joins."""
 
 MAX_ENTRY_LINES = 1000
 MAX_ENTRY_CHARS = 256 * 1024
@@ -206,19 +216,34 @@ level (and traceback state) of the one before it: nothing is lost. Real stack tr
 far smaller; a single line longer than this is kept whole."""
 
 
-def _close_in_time(opened: str, ts: str) -> bool:
-    """Were two docker stamps written within ANNOUNCE_WINDOW_S? (Unknown stamps: yes.)
+def _written_within(opened: str, ts: str, window: float) -> bool:
+    """Were two docker stamps written within `window` seconds? (Unknown stamps: yes.)
 
-    Only reached for traceback openers, so parsing the stamps here costs nothing overall.
+    Stamps without a fraction compare by whole seconds (same or next second). Only reached
+    for stack-trace openers, so parsing the stamps here costs nothing overall.
     """
-    if not opened or not ts or opened[:19] == ts[:19]:
+    if not opened or not ts:
         return True
+    if opened[19:20] != "." or ts[19:20] != ".":
+        window = max(window, 1.0)
     try:
         first = datetime.fromisoformat(to_iso(opened))
         second = datetime.fromisoformat(to_iso(ts))
     except ValueError:
         return True
-    return abs((second - first).total_seconds()) <= ANNOUNCE_WINDOW_S
+    return abs((second - first).total_seconds()) <= window
+
+
+def _indented_below(texts: list[str] | None) -> bool:
+    """Are the lines after an entry's first all indented or blank (a record's own lines)?"""
+    return texts is not None and all(not t or t[0] in " \t" for t in texts[1:])
+
+
+# What Python prints above a traceback it reports by itself: a thread that died, an
+# exception in __del__ or at exit.
+_PY_HEADING_RE = re.compile(
+    r"(?:Exception in thread |Exception ignored in|Error in atexit\.|Error in sys\.excepthook).*:$"
+)
 
 
 class EntryAssembler:
@@ -278,6 +303,12 @@ class EntryAssembler:
     def has_pending(self) -> bool:
         return bool(self._raw)
 
+    @property
+    def pending_stamp(self) -> str:
+        """The docker stamp of the entry held back ("" if none): a follow printing in time
+        order must not print anything newer before it."""
+        return self._ts if self._raw else ""
+
     def feed(self, lines: Iterable[str]) -> list[LogEntry]:
         """Raw docker lines (no trailing "\\n"); returns the entries they completed."""
         lines = list(lines)
@@ -335,7 +366,7 @@ class EntryAssembler:
                     or self._tb != _NO_TB
                     or ":  " in text[:_PG_WINDOW]
                     or (len(raws) == 1 and p_level in _WARNING_UP and text[0].islower())
-                ) and self._joins(text, p_level, len(raws), ts, p_ts):
+                ) and self._joins(text, p_level, len(raws), ts, p_ts, texts):
                     if len(raws) == 1:  # counted here, off the hot path of one-line entries
                         p_chars = len(raws[0])
                     if len(raws) < MAX_ENTRY_LINES and p_chars + len(raw) <= MAX_ENTRY_CHARS:
@@ -397,9 +428,17 @@ class EntryAssembler:
             return last
         return level
 
-    def _joins(self, text: str, level: str | None, count: int, ts: str = "", opened: str = "") -> bool:
-        """Does `text` (stamped `ts`) continue the pending entry (`count` lines, stated
-        `level`, stamped `opened`)?
+    def _joins(
+        self,
+        text: str,
+        level: str | None,
+        count: int,
+        ts: str = "",
+        opened: str = "",
+        texts: list[str] | None = None,
+    ) -> bool:
+        """Does `text` (stamped `ts`) continue the pending entry (`count` lines `texts`,
+        stated `level`, stamped `opened`)?
 
         Updates the traceback state as a side effect.
         """
@@ -418,7 +457,7 @@ class EntryAssembler:
             text.startswith("goroutine ")
             and level in _WARNING_UP
             and _GO_HEADER_RE.match(text) is not None
-            and _close_in_time(opened, ts)
+            and _written_within(opened, ts, WRITTEN_TOGETHER_S)
         ):
             self._tb, self._frames = _GO_STACK, True
             return True
@@ -428,9 +467,26 @@ class EntryAssembler:
                 self._tb = _TB_DONE
                 return True
         if text.startswith(_TB_PREFIXES):
-            # Joins a chain, or the one log line that announced it (`logging.exception`).
-            announced = tb == _NO_TB and count == 1 and level in _WARNING_UP
-            if tb == _TB_CHAIN or (announced and _close_in_time(opened, ts)):
+            # Joins a chain; the record written with it (`logger.exception`), also after
+            # lines indented under the record; or Python's own heading above it. After a
+            # whole traceback, or a moment after an unrelated line, it opens an entry.
+            if tb == _TB_CHAIN or (
+                tb == _NO_TB
+                and not self._frames
+                and (
+                    (
+                        level in _WARNING_UP
+                        and (count == 1 or _indented_below(texts))
+                        and _written_within(opened, ts, WRITTEN_TOGETHER_S)
+                    )
+                    or (
+                        count == 1
+                        and level is None
+                        and _PY_HEADING_RE.match(texts[0] if texts else "") is not None
+                        and _written_within(opened, ts, ANNOUNCE_WINDOW_S)
+                    )
+                )
+            ):
                 self._tb, self._frames = _IN_TB, True
                 return True
             return False
@@ -446,7 +502,7 @@ class EntryAssembler:
             count == 1
             and level in _WARNING_UP
             and _JAVA_EXC_RE.match(text) is not None
-            and _close_in_time(opened, ts)
+            and _written_within(opened, ts, WRITTEN_TOGETHER_S)
         ):
             self._frames = True  # `java.lang.IllegalStateException: ...` after its log line
             return True
@@ -454,13 +510,29 @@ class EntryAssembler:
 
 
 def parse_stream(container: str, stream: str, text: str) -> list[LogEntry]:
-    """The whole output of one stream (stdout or stderr) as entries, in arrival order."""
+    """The whole output of one stream (stdout or stderr) as entries, in arrival order.
+
+    A line the log driver split into parts is one entry (`logtui.split_lines`).
+    """
     if not text:
         return []
     assembler = EntryAssembler(container, stream)
-    entries = assembler.feed_text(text.removesuffix("\n"))
+    entries = assembler.feed_text(rejoin_split_text(text).removesuffix("\n"))
     entries.extend(assembler.flush())
     return entries
+
+
+def time_key(entry: LogEntry) -> str:
+    """`merge_by_time`'s key: sorts entries in time order whatever the stamp's form."""
+    return _sort_key(entry)
+
+
+def stamp_time_key(docker_ts: str) -> str:
+    """`time_key` of a bare docker stamp."""
+    ts = docker_ts
+    if len(ts) == 30 and ts[29] == "Z" and ts[19] == "." and ts[10] == "T":
+        return ts[:29]
+    return _sort_key_slow(ts) if ts else ""
 
 
 def merge_by_time(*entry_lists: list[LogEntry]) -> list[LogEntry]:

@@ -14,6 +14,7 @@ from typing import Protocol
 from .masking import StreamMasker
 from .models import LogEntry
 from .parser import EntryAssembler
+from .split_lines import rejoin_split_lines
 
 
 def decode(line: bytes) -> str:
@@ -25,7 +26,8 @@ class LineSplitter:
     """Splits a byte stream into complete lines, carrying a partial last line over.
 
     Each chunk's complete lines are decoded at once ("\\n" never occurs inside a UTF-8
-    sequence, so this equals decoding line by line, at a fraction of the calls).
+    sequence, so this equals decoding line by line, at a fraction of the calls), after the
+    parts of a line the log driver split are joined back (`rejoin_split_lines`).
     """
 
     def __init__(self) -> None:
@@ -40,7 +42,7 @@ class LineSplitter:
             self._rest = chunk
             return None
         self._rest = chunk[cut + 1 :]
-        return decode(chunk[:cut])
+        return decode(rejoin_split_lines(chunk[:cut]))
 
     def feed(self, chunk: bytes) -> list[str]:
         text = self.feed_text(chunk)
@@ -48,7 +50,7 @@ class LineSplitter:
 
     def flush(self) -> list[str]:
         rest, self._rest = self._rest, b""
-        return [decode(rest)] if rest else []
+        return [decode(rejoin_split_lines(rest))] if rest else []
 
 
 class Masker:

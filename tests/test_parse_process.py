@@ -84,6 +84,31 @@ async def test_the_process_parses_as_this_process_does(parse_process: ParseProce
     assert got[-1].raw_line == "no newline at the end"
 
 
+async def test_the_process_rejoins_split_lines_as_this_process_does(parse_process: ParseProcess) -> None:
+    """Lines the log driver split into 16 KiB parts (a character cut between two parts, a
+    secret too), among short lines, in chunks that cut the parts anywhere."""
+    from logtui.simhost.workload import LogLine, render_line
+
+    rng = random.Random(5)
+    lines = []
+    for i in range(60):
+        size = rng.choice([20, 16383, 16384, 16385, 40_001])
+        text = (
+            ("é" + "x" * rng.randrange(2) + " password=hunter2 ") * (size // 20)
+            if size > 20
+            else "[INFO] short"
+        )
+        lines.append(LogLine(1_755_354_622_000_000_000 + i * 1_000_000, i, "stderr", text.encode()))
+    data = b"".join(render_line(line) for line in lines)
+    remote_reader = parse_process.reader("web", "stderr", True)
+    local_reader = LocalReader("web", "stderr", True)
+    got = await read_all(remote_reader, data, random.Random(1))
+    want = await read_all(local_reader, data, random.Random(2))
+    assert got == want and len(got) == 60
+    assert all(e.raw_line.count("Z ") == 1 for e in got)  # one stamp: the parts were joined
+    assert all("hunter2" not in e.raw_line and "\\x" not in e.raw_line for e in got)
+
+
 def test_compact_entries_are_whole_entries() -> None:
     text = "\n".join(STAMP.format(1, i) + LINES[i % len(LINES)].rstrip("\r") for i in range(40))
     for entry in parse_stream("web", "stdout", text):

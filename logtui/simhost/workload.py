@@ -210,10 +210,28 @@ class Container:
         return render_lines(self.query(since_ns, until_ns, tail, now_ns), timestamps=timestamps)
 
 
+LOG_PART_BYTES = 16384
+"""Docker's json-file and local drivers store a longer line as parts of this many bytes."""
+
+
 def render_line(line: LogLine, *, timestamps: bool = True) -> bytes:
-    if timestamps:
-        return log_timestamp(line.ts) + b" " + line.data + b"\n"
-    return line.data + b"\n"
+    """One line as `docker logs` prints it (Docker 23+, json-file or local driver).
+
+    A line longer than LOG_PART_BYTES was stored as parts, every one stamped with the first
+    part's time; only the last ends with a newline, and is empty when the line's length is
+    a multiple of the part size. So with `--timestamps` the parts run together, each after
+    its stamp: `<ts> <16384 bytes><ts> <rest>\\n`. Without, the line reads as written.
+    """
+    data = line.data
+    if not timestamps:
+        return data + b"\n"
+    stamp = log_timestamp(line.ts) + b" "
+    if len(data) < LOG_PART_BYTES:
+        return stamp + data + b"\n"
+    parts = [data[at : at + LOG_PART_BYTES] for at in range(0, len(data), LOG_PART_BYTES)]
+    if len(data) % LOG_PART_BYTES == 0:
+        parts.append(b"")
+    return b"".join(stamp + part for part in parts) + b"\n"
 
 
 def render_lines(
