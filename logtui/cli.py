@@ -98,6 +98,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="if the server's host key is not in known_hosts yet, trust it and remember it "
         "(a changed key is always refused)",
     )
+    parser.add_argument(
+        "--config",
+        metavar="PATH",
+        help="the dashboard's settings file (default: ~/.config/logtui/config.toml)",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     def command(name: str, help_text: str) -> argparse.ArgumentParser:
@@ -513,12 +518,19 @@ def _run_command(args: argparse.Namespace) -> int:
 
 
 def _run_dashboard(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
     from .config import load_settings
+    from .settings_file import default_path
+    from .settings_file import load as load_view
     from .tui import run_dashboard
 
+    path = Path(args.config).expanduser() if args.config else default_path()
+    view = load_view(path, missing_ok=args.config is None)  # a bad file: ConfigError, exit 2
+    view_options: dict[str, Any] = {"view": view, "config_path": path, "window_hours": view.window}
     demo_overrides = {"mask_secrets": not args.no_mask}
     if args.command == "demo" or args.demo:
-        return run_dashboard(None, demo=True, demo_overrides=demo_overrides)
+        return run_dashboard(None, demo=True, demo_overrides=demo_overrides, **view_options)
     try:
         settings = load_settings()
     except ValueError as exc:
@@ -528,8 +540,8 @@ def _run_dashboard(args: argparse.Namespace) -> int:
             "logtui: no server configured (set LOGTUI_HOST or HETZNER_HOST); opening the built-in demo host",
             file=sys.stderr,
         )
-        return run_dashboard(None, demo=True, demo_overrides=demo_overrides)
-    return run_dashboard(_with_flags(settings, args))
+        return run_dashboard(None, demo=True, demo_overrides=demo_overrides, **view_options)
+    return run_dashboard(_with_flags(settings, args), **view_options)
 
 
 def configure_logging() -> None:

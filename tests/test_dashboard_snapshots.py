@@ -25,7 +25,8 @@ from logtui.tui.app import LogtuiApp
 
 FROZEN = datetime(2025, 8, 16, 14, 35, 0)
 FROZEN_NS = int((FROZEN - datetime(1970, 1, 1)).total_seconds()) * 1_000_000_000
-SIZE = (160, 40)
+SIZE = (160, 48)
+NARROW = (80, 24)
 
 LINES: list[tuple[float, str, str, str]] = [
     # (seconds before FROZEN, container, stream, text)
@@ -46,6 +47,13 @@ LINES: list[tuple[float, str, str, str]] = [
         "KeyError: 'total'",
     ),
     (120.0, "web-app", "stderr", "WARNING app.middleware: Slow request: GET /api/orders 2.4s"),
+    (
+        100.0,
+        "api-server",
+        "stdout",
+        '{"level":"error","time":"2025-08-16T14:33:20.000Z","msg":"payment declined",'
+        '"request_id":"req-7f3a","order":{"id":981,"total":42.5},"retry":false}',
+    ),
     (95.4, "database", "stderr", 'FATAL:  password authentication failed for user "app"'),
     (60.0, "web-app", "stderr", "ERROR app.views: Application error occurred request_id=1907"),
     (40.0, "nginx", "stderr", "2025/08/16 14:34:20 [warn] 29#29: upstream response is buffered"),
@@ -96,6 +104,19 @@ def app(host: SimulatedHost, tmp_path: Path) -> Iterator[LogtuiApp]:
         )
 
 
+def after(*keys: str):
+    """Load, press `keys`, and clear the notifications they raised (they time out)."""
+
+    async def run(pilot: Pilot) -> None:
+        await loaded(pilot)
+        await pilot.press(*keys)
+        await pilot.pause(0.2)
+        pilot.app.clear_notifications()
+        await pilot.pause(0.1)
+
+    return run
+
+
 async def loaded(pilot: Pilot) -> None:
     """Wait until every line, the stats and the error digest are on screen."""
     app = pilot.app
@@ -124,3 +145,23 @@ def test_search(snap_compare, app: LogtuiApp) -> None:
 
 def test_help_screen(snap_compare, app: LogtuiApp) -> None:
     assert snap_compare(app, press=["question_mark"], terminal_size=SIZE, run_before=loaded)
+
+
+def test_main_screen_at_80x24(snap_compare, app: LogtuiApp) -> None:
+    """Names and error counts on the left; the time tinted in the container's colour."""
+    assert snap_compare(app, terminal_size=NARROW, run_before=loaded)
+
+
+def test_detail_view(snap_compare, app: LogtuiApp) -> None:
+    keys = ["slash", *"payment", "enter", "n", "enter"]
+    assert snap_compare(app, terminal_size=SIZE, run_before=after(*keys))
+
+
+def test_detail_view_at_80x24(snap_compare, app: LogtuiApp) -> None:
+    keys = ["slash", *"payment", "enter", "n", "enter"]
+    assert snap_compare(app, terminal_size=NARROW, run_before=after(*keys))
+
+
+def test_wrapped_and_highlighted_at_80x24(snap_compare, app: LogtuiApp) -> None:
+    keys = ["W", "h", *"request_id", "enter", "h", *"timeout", "enter", "k", "k"]
+    assert snap_compare(app, terminal_size=NARROW, run_before=after(*keys))

@@ -15,6 +15,7 @@ from rich.text import Text
 
 from logtui.models import LogEntry
 from logtui.textsafe import sanitize_for_terminal
+from logtui.tui._layout import RowColumns
 from logtui.tui.digest import (
     GroupMatcher,
     build_digest,
@@ -22,7 +23,7 @@ from logtui.tui.digest import (
     literal_pattern,
     render_digest,
 )
-from logtui.tui.render import entry_row, short_memory, short_status, sparkline
+from logtui.tui.render import RowLook, entry_row, short_memory, short_status, sparkline
 from logtui.tui.store import Filter, FilteredView, LogStore, SearchText, compile_search, search_needles
 
 
@@ -238,7 +239,7 @@ def test_entry_row_is_literal_and_highlights_matches() -> None:
         "[@click=app.quit]x[/] [bold]boom\x1b]0;pwned\x07\x1b[2J",
         "raw",
     )
-    text = entry_row(hostile, 0, show_container=True, name_width=8, pattern=re.compile("boom"))
+    text = entry_row(hostile, 0, RowLook(RowColumns(12, 8, 5), pattern=re.compile("boom")))
     assert "[@click=app.quit]x[/] [bold]boom" in text.plain
     assert "\x1b" not in text.plain and "\x07" not in text.plain
     assert text.plain.startswith("14:03:27.104 web      ERROR ")
@@ -253,8 +254,8 @@ def test_entry_row_is_literal_and_highlights_matches() -> None:
 
 def test_continuation_rows_are_indented_under_the_message() -> None:
     tb = LogEntry("api", "2025-08-16T14:03:28.002000", "ERROR", "Unhandled\n  File x", "raw")
-    first = entry_row(tb, 0, show_container=False, name_width=8)
-    second = entry_row(tb, 1, show_container=False, name_width=8)
+    first = entry_row(tb, 0, RowLook())
+    second = entry_row(tb, 1, RowLook())
     assert first.plain.index("Unhandled") == second.plain.index("  File x")
 
 
@@ -330,7 +331,7 @@ def test_digest_lines_are_literal_text() -> None:
 
 def test_huge_lines_are_cut_for_display_only() -> None:
     big = LogEntry("web", "2025-08-16T14:03:27.104000", "INFO", "x" * 3_000_000, "raw")
-    text = entry_row(big, 0, show_container=False, name_width=8)
+    text = entry_row(big, 0, RowLook())
     assert len(text.plain) < 4_200 and "(+2996000 characters; x exports all)" in text.plain
     store = LogStore()
     store.add("web", [big])

@@ -8,21 +8,22 @@ from rich.text import Text
 from textual import events
 from textual.widgets import DataTable
 
-from .render import fit, safe_text
+from ._layout import LIST_WIDTHS, ListColumns, list_columns
+from .render import container_colour, fit, safe_text
 
 ALL = "\x00all"
 """Row key of the first row, "all containers" (not a valid container name)."""
 
-COLUMNS: tuple[tuple[str, str, int], ...] = (
-    ("mark", "", 3),
-    ("name", "NAME", 15),
-    ("status", "STATUS", 10),
-    ("err", "ERR", 4),
-    ("cpu", "   CPU", 7),
-    ("mem", "     MEM", 9),
-    ("rate", " RATE", 9),
-)
-"""(key, label, width) of each column."""
+LABELS: dict[str, str] = {
+    "mark": "",
+    "name": "NAME",
+    "status": "STATUS",
+    "err": " ERR",
+    "cpu": "   CPU",
+    "mem": "     MEM",
+    "rate": " RATE",
+}
+"""Column headers; which columns show, and how wide the name is, depends on the width."""
 
 
 @dataclass(frozen=True)
@@ -40,11 +41,13 @@ class ContainerRow:
     """The log stream's state: '', 'connected', 'polled', 'reconnecting', 'ended' or 'failed'."""
     selected: bool = False
 
-    def cells(self) -> dict[str, Text]:
+    def cells(self, name_width: int = 15) -> dict[str, Text]:
+        """Every column's cell; the name cut to `name_width` (with the gap after it)."""
         if self.name == ALL:
+            label = "all containers" if name_width >= 15 else "all"
             return {
                 "mark": Text("▸  " if self.selected else "   ", style="bold"),
-                "name": Text(fit("all containers", 15), style="bold"),
+                "name": Text(fit(label, name_width), style="bold"),
                 "status": Text(fit(self.status, 10), style="dim"),
                 "err": _errors(self.errors),
                 "cpu": Text(""),
@@ -63,7 +66,10 @@ class ContainerRow:
             status = safe_text(fit(self.status, 9) + " ", "" if self.state == "running" else "dim")
         return {
             "mark": mark,
-            "name": safe_text(fit(self.name, 14) + " ", "bold" if self.selected else ""),
+            "name": safe_text(  # in the colour its log rows use, so the list is their legend
+                fit(self.name, name_width - 1) + " ",
+                f"bold {container_colour(self.name)}" if self.selected else container_colour(self.name),
+            ),
             "status": status,
             "err": _errors(self.errors),
             "cpu": Text(self.cpu.rjust(7)),
@@ -98,11 +104,30 @@ class ContainerList(DataTable[Text]):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, cursor_type="row", zebra_stripes=False, cell_padding=0)
         self._shown: dict[str, ContainerRow] = {}
+        self.columns_shown = list_columns(200, 14)
 
     def on_mount(self) -> None:
-        for key, label, width in COLUMNS:
-            self.add_column(label, key=key, width=width)
+        self._add_columns()
         self.update_rows([ContainerRow(ALL, selected=True)])
+
+    def _add_columns(self) -> None:
+        for key in self.columns_shown.keys:
+            width = self.columns_shown.name if key == "name" else LIST_WIDTHS[key]
+            self.add_column(LABELS[key], key=key, width=width)
+
+    def set_columns(self, columns: ListColumns) -> None:
+        """Show these columns (a narrower terminal shows fewer); the rows are made again."""
+        if columns == self.columns_shown:
+            return
+        self.columns_shown = columns
+        rows = list(self._shown.values())
+        cursor = self.cursor_row
+        self.clear(columns=True)
+        self._shown = {}
+        self._add_columns()
+        self.update_rows(rows)
+        if rows:
+            self.move_cursor(row=min(cursor, len(rows) - 1), animate=False)
 
     def update_rows(self, rows: list[ContainerRow]) -> None:
         """Show exactly these rows: changed cells updated, new rows added, gone rows removed."""
@@ -115,14 +140,16 @@ class ContainerList(DataTable[Text]):
             old = self._shown.get(row.name)
             if old == row:
                 continue
-            cells = row.cells()
+            name_width = self.columns_shown.name
+            keys = self.columns_shown.keys
+            cells = row.cells(name_width)
             if old is None:
-                self.add_row(*(cells[key] for key, _, _ in COLUMNS), key=row.name)
+                self.add_row(*(cells[key] for key in keys), key=row.name)
             else:
-                old_cells = old.cells()
-                for key, value in cells.items():
-                    if value != old_cells[key]:
-                        self.update_cell(row.name, key, value)
+                old_cells = old.cells(name_width)
+                for key in keys:
+                    if cells[key] != old_cells[key]:
+                        self.update_cell(row.name, key, cells[key])
             self._shown[row.name] = row
 
     @property

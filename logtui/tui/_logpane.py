@@ -2,19 +2,22 @@
 
 It never holds rendered text for more than the rows on screen (plus a small cache), so a
 view of hundreds of thousands of rows scrolls as smoothly as one of ten. Following means
-"stay at the bottom"; scrolling up pauses, `G`/End resume.
+"stay at the bottom"; moving the cursor or scrolling up pauses, `G`/End resume. While
+paused, a cursor marks the current row (what Enter opens and `c` copies); while following,
+the current row is the newest. Wrapped, a row takes as many screen lines as it needs and
+scrolling goes row by row.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import ClassVar
 
-from rich.segment import Segment
 from rich.text import Text
-from textual import events
 from textual.binding import Binding, BindingType
-from textual.cache import LRUCache
 from textual.geometry import Size
 from textual.message import Message
 from textual.reactive import var
@@ -22,16 +25,22 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from ..models import LogEntry
-from .render import entry_row, prefix_width
+from ._layout import LOG_CHROME, row_columns
+from ._navigate import NavigationMixin
+from ._paint import Frame, RowPainter
+from .render import RowLook
 from .store import Filter, FilteredView, LogStore
 
 
-class LogPane(ScrollView, can_focus=True):
+class LogPane(NavigationMixin, ScrollView, can_focus=True):
     """Time-ordered log rows of one container or all of them, with search highlights."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("g", "top", "Top", show=False),
         Binding("G", "bottom", "Bottom", show=False),
+        Binding("enter", "open", "detail"),
+        Binding("j", "cursor_down", "down", show=False),
+        Binding("k", "cursor_up", "up", show=False),
     ]
 
     following: var[bool] = var(True)
@@ -48,36 +57,83 @@ class LogPane(ScrollView, can_focus=True):
         pane: LogPane
         following: bool
 
+    @dataclass
+    class Opened(Message):
+        """Enter (or a double click) on a row: show this entry whole."""
+
+        pane: LogPane
+        entry: LogEntry
+
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.view = FilteredView()
-        self.name_width = 12
+        self.longest_name = 8
         self.cursor: tuple[LogEntry, int] | None = None
-        """The current search match: (entry, line of entry), or None."""
-        self._cache: LRUCache[tuple[int, int, bool], tuple[LogEntry, Strip]] = LRUCache(1024)
+        """The current row while paused: (entry, line of entry), or None (the newest)."""
+        self.wrap = False
+        self.time_mode = "absolute"
+        self.raw = False
+        self.highlights: tuple[re.Pattern[str], ...] = ()
+        self.painter = RowPainter()
+        self._frame_key: tuple | None = None
+        self._frame: Frame = []
 
-    # -- data ------------------------------------------------------------------------------
+    # -- how rows look ---------------------------------------------------------------------
 
     @property
     def show_container(self) -> bool:
         return self.view.filter.container is None
+
+    @property
+    def look(self) -> RowLook:
+        return self.painter.look
+
+    @property
+    def message_width(self) -> int:
+        """Columns the message gets on a row (inside the borders and the scrollbar)."""
+        return self.outer_size.width - LOG_CHROME - self.look.columns.width
+
+    def set_clock(self, clock: Callable[[], datetime]) -> None:
+        self.painter.now = clock
+
+    def relook(self) -> None:
+        """Recompute the row columns and the look from the pane's width and settings."""
+        inner = max(1, self.outer_size.width - LOG_CHROME)
+        columns = row_columns(inner, self.longest_name, self.show_container, self.time_mode)
+        look = RowLook(columns, self.time_mode, self.raw, self.view.filter.pattern, self.highlights)
+        if self.painter.set_look(look):
+            self._sync(self._top_anchor())
+
+    def on_resize(self) -> None:
+        self.relook()
+
+    def tick_clock(self) -> None:
+        """Relative times moved on: paint again (called once a second while they show)."""
+        if self.time_mode == "relative":
+            self.painter.clear()
+            self._frame_key = None
+            self.refresh()
+
+    # -- data ------------------------------------------------------------------------------
 
     def rebuild(self, store: LogStore, filter: Filter | None = None) -> None:
         """Recompute all rows (filter or container changed); keeps the top row if paused."""
         anchor = self._top_anchor()
         self.view.rebuild(store, filter)
         self.set_names(store.names)
-        self.cursor = None
-        self._cache.clear()
+        self.cursor = None if self.following else self.cursor
+        if self.cursor is not None and self.view.find(self.cursor[0]) is None:
+            self.cursor = None
+        self.painter.clear()
+        self.relook()
         self._sync(anchor)
 
     def set_names(self, names: list[str]) -> None:
-        """Size the container column for these names (8 to 20 characters)."""
-        width = min(20, max(8, *(len(n) for n in names))) if names else 8
-        if width != self.name_width:
-            self.name_width = width
-            self._cache.clear()
-            self.refresh()
+        """Size the container column for these names."""
+        longest = max(map(len, names), default=8)
+        if longest != self.longest_name:
+            self.longest_name = longest
+            self.relook()
 
     def add(self, entries: list[LogEntry], evicted: list[LogEntry]) -> int:
         """New entries in, evicted entries out; returns rows added."""
@@ -86,6 +142,8 @@ class LogPane(ScrollView, can_focus=True):
         removed = self.view.remove(evicted)
         if not self.following:
             self.new_while_paused += added
+        if self.cursor is not None and removed and self.view.find(self.cursor[0]) is None:
+            self.cursor = None
         if added or removed:
             self._sync(anchor)
         return added
@@ -95,7 +153,7 @@ class LogPane(ScrollView, can_focus=True):
         self.view.width = 0
         self.cursor = None
         self.new_while_paused = 0
-        self._cache.clear()
+        self.painter.clear()
         self._sync(None)
 
     def _top_anchor(self) -> tuple[LogEntry, int, int] | None:
@@ -107,8 +165,11 @@ class LogPane(ScrollView, can_focus=True):
         return entry, line, top
 
     def _sync(self, anchor: tuple[LogEntry, int, int] | None) -> None:
-        width = prefix_width(self.show_container, self.name_width) + self.view.width
-        self.virtual_size = Size(width, len(self.view.rows))
+        rows = len(self.view.rows)
+        if self.wrap:  # row by row, and the last row may be the top one
+            self.virtual_size = Size(self._wrap_width, rows + max(0, self._visible - 1))
+        else:
+            self.virtual_size = Size(self.look.columns.width + self.view.width, rows)
         if self.following:
             self.scroll_end(animate=False, immediate=True, x_axis=False)
         elif anchor is not None:
@@ -116,115 +177,81 @@ class LogPane(ScrollView, can_focus=True):
             row = self.view.find(entry)
             if row is not None and row + line != old:
                 self.scroll_to(y=row + line, animate=False, immediate=True)
+        self._frame_key = None
         self.refresh()
 
-    # -- following -------------------------------------------------------------------------
-
-    def pause(self) -> None:
-        if self.following:
-            self.following = False
-            self.new_while_paused = 0
-            self.post_message(self.FollowChanged(self, False))
-
-    def resume(self) -> None:
-        self.new_while_paused = 0
-        if not self.following:
-            self.following = True
-            self.post_message(self.FollowChanged(self, True))
-        self.scroll_end(animate=False, immediate=True, x_axis=False)
-
-    def toggle_pause(self) -> None:
-        if self.following:
-            self.pause()
-        else:
-            self.resume()
-
-    def action_top(self) -> None:
-        self.pause()
-        self.scroll_home(animate=False, immediate=True, x_axis=False)
-
-    def action_bottom(self) -> None:
-        self.resume()
-
-    def action_scroll_home(self) -> None:
-        self.action_top()
-
-    def action_scroll_end(self) -> None:
-        self.resume()
-
-    def action_scroll_up(self) -> None:
-        self.pause()
-        super().action_scroll_up()
-
-    def action_page_up(self) -> None:
-        self.pause()
-        super().action_page_up()
-
-    def _on_mouse_scroll_up(self, event: events.MouseScrollUp) -> None:
-        self.pause()
-        super()._on_mouse_scroll_up(event)
-
-    # -- search ----------------------------------------------------------------------------
-
-    def jump_to_match(self, forward: bool = True) -> bool:
-        """Move the cursor to the next (or previous) match and show it; False if none."""
-        start: int
-        if self.cursor is not None and (row := self.view.find(self.cursor[0])) is not None:
-            start = row + self.cursor[1]
-        else:
-            start = int(self.scroll_y) - 1 if forward else int(self.scroll_y) + self.size.height
-        found = self.view.next_match(start, forward)
-        if found is None:
-            return False
-        self.pause()
-        self.cursor = self.view.row(found)
-        self._cache.clear()
-        if not (self.scroll_y <= found < self.scroll_y + self.size.height):
-            target = max(0, found - self.size.height // 2)
-            self.scroll_to(y=target, animate=False, immediate=True)
-        self.refresh()
-        return True
-
-    @property
-    def cursor_row(self) -> int | None:
-        if self.cursor is None:
-            return None
-        row = self.view.find(self.cursor[0])
-        return None if row is None else row + self.cursor[1]
+    def set_wrap(self, wrap: bool) -> None:
+        if wrap != self.wrap:
+            self.wrap = wrap
+            self.styles.overflow_x = "hidden" if wrap else "auto"  # no sideways scrollbar row
+            self.painter.clear()
+            self.scroll_to(x=0, animate=False, immediate=True)
+            self._sync(self._top_anchor())
 
     # -- rendering -------------------------------------------------------------------------
 
+    @property
+    def _visible(self) -> int:
+        """Screen lines rows are shown on (a sideways scrollbar takes one)."""
+        return self.scrollable_content_region.height
+
+    @property
+    def _wrap_width(self) -> int:
+        return max(10, self.scrollable_content_region.width)
+
+    def _build_frame(self, top: int, from_bottom: bool) -> Frame:
+        return self.painter.frame(
+            self.view,
+            top=top,
+            from_bottom=from_bottom,
+            height=self._visible,
+            width=self._wrap_width,
+            console=self.app.console,
+            current=self.cursor_row,
+        )
+
+    def _current_frame(self) -> Frame:
+        key = (
+            self.following,
+            int(self.scroll_y),
+            len(self.view.rows),
+            self._wrap_width,
+            self._visible,
+            self.cursor_row,
+            self.painter.version,
+        )
+        if key != self._frame_key:
+            self._frame = self._build_frame(int(self.scroll_y), self.following)
+            self._frame_key = key
+        return self._frame
+
     def render_line(self, y: int) -> Strip:
         scroll_x, scroll_y = self.scroll_offset
-        index = scroll_y + y
         width = self.size.width
         style = self.rich_style
         rows = self.view.rows
-        if index >= len(rows):
-            if index == 0 and not rows:
+        if not rows:
+            if y == 0:
                 notice = Text(self.empty_message, style="dim italic", end="")
                 return Strip(notice.render(self.app.console)).crop_extend(0, width, style).apply_style(style)
             return Strip.blank(width, style)
-        entry, line = self.view.row(index)
-        current = self.cursor is not None and self.cursor[0] is entry and self.cursor[1] == line
-        key = (id(entry), line, current)
-        cached = self._cache.get(key)
-        if cached is not None and cached[0] is entry:
-            strip = cached[1]
-        else:
-            text = entry_row(
-                entry,
-                line,
-                show_container=self.show_container,
-                name_width=self.name_width,
-                pattern=self.view.filter.pattern,
-                current=current,
+        current = self.cursor_row
+        if self.wrap:
+            frame = self._current_frame()
+            if y >= len(frame):
+                return Strip.blank(width, style)
+            index, part = frame[y]
+            strips = self.painter.strips(
+                self.view, index, index == current, self.app.console, self._wrap_width
             )
-            segments = list(text.render(self.app.console))
-            strip = Strip(segments, Segment.get_line_length(segments))
-            self._cache[key] = (entry, strip)
+            strip = strips[part] if part < len(strips) else Strip.blank(width, style)
+            return strip.crop_extend(0, width, style).apply_style(style)
+        index = scroll_y + y
+        if index >= len(rows):
+            return Strip.blank(width, style)
+        (strip,) = self.painter.strips(self.view, index, index == current, self.app.console, 0)
         return strip.crop_extend(scroll_x, scroll_x + width, style).apply_style(style)
 
     def notify_style_update(self) -> None:
-        self._cache.clear()
+        self.painter.clear()
         super().notify_style_update()

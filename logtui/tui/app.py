@@ -32,20 +32,24 @@ from ..config import Settings
 from ..models import ContainerInfo, ContainerStats, LogEntry
 from ..parse_process import ParseProcess
 from ..remote import RemoteDocker, ResumePoint, since_for_hours
-from ..textsafe import one_line
+from ..settings_file import ViewSettings
 from ..transport import HostKeyNotTrusted
 from ._containers import ALL, ContainerList, ContainerRow
 from ._errors import ErrorPane
 from ._help import HelpScreen
 from ._inbox import Inbox
 from ._logpane import LogPane
+from ._range import RangeMixin
+from ._reading import ReadingMixin
+from ._status import LEVEL_NAMES, StatusMixin, window_label
 from .digest import DigestBuilder, ErrorDigest, GroupMatcher
-from .render import compact_count, safe_text, short_memory, short_status, sparkline
+from .render import short_memory, short_status, sparkline
 from .store import Filter, LogStore, compile_search, iso
+
+__all__ = ["LEVEL_NAMES", "WINDOWS", "LogtuiApp", "window_label"]
 
 WINDOWS: tuple[float, ...] = (0.25, 1.0, 6.0, 24.0)
 """Time windows `t` cycles through, in hours."""
-LEVEL_NAMES = {"DEBUG": "all", "INFO": "≥INFO", "WARNING": "≥WARNING", "ERROR": "≥ERROR"}
 TICK_S = 0.25
 """How often arrived lines are handed to the UI."""
 TICK_BUDGET = 50_000
@@ -72,10 +76,6 @@ def utc_now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def window_label(hours: float) -> str:
-    return f"{round(hours * 60)}m" if hours < 1 else f"{hours:g}h"
-
-
 @dataclass
 class StreamState:
     """The log stream of one container, as its follower last reported it."""
@@ -84,26 +84,37 @@ class StreamState:
     detail: str = ""
 
 
-class LogtuiApp(App[int]):
-    """logtui's dashboard."""
+class LogtuiApp(StatusMixin, ReadingMixin, RangeMixin, App[int]):
+    """logtui's dashboard (status texts, reading aids and time jumps live in the mixins)."""
 
     CSS_PATH = "dashboard.tcss"
     TITLE = "logtui"
     ENABLE_COMMAND_PALETTE = False
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("a", "level('DEBUG')", "all"),
-        Binding("i", "level('INFO')", "info+"),
-        Binding("w", "level('WARNING')", "warn+"),
-        Binding("e", "level('ERROR')", "errors"),
+        # The footer shows only what fits 80 columns (with the log pane's Enter); `?` has all.
         Binding("slash", "search", "search"),
-        Binding("n", "next_match", "next"),
-        Binding("N", "previous_match", "prev"),
-        Binding("space", "pause", "pause"),
-        Binding("t", "window", "window"),
-        Binding("x", "export", "export"),
+        Binding("e", "level('ERROR')", "errors"),
+        Binding("a", "level('DEBUG')", "all"),
+        Binding("f", "zoom", "zoom"),
+        Binding("at", "jump", "time"),
         Binding("question_mark", "help", "help"),
         Binding("q", "quit", "quit"),
+        Binding("i", "level('INFO')", "info+", show=False),
+        Binding("w", "level('WARNING')", "warn+", show=False),
+        Binding("n", "next_match", "next", show=False),
+        Binding("N", "previous_match", "prev", show=False),
+        Binding("space", "pause", "pause", show=False),
+        Binding("t", "window", "window", show=False),
+        Binding("x", "export", "export", show=False),
+        Binding("c", "copy", "copy", show=False),
+        Binding("p", "pager", "pager", show=False),
+        Binding("W", "wrap", "wrap", show=False),
+        Binding("T", "time_mode", "time display", show=False),
+        Binding("r", "raw", "raw lines", show=False),
+        Binding("b", "toggle_containers", "containers", show=False),
+        Binding("h", "highlight", "highlight", show=False),
+        Binding("H", "clear_highlights", "clear highlights", show=False),
         Binding("g", "top", "top", show=False),
         Binding("G", "bottom", "bottom", show=False),
         Binding("escape", "clear_search", "clear search", show=False),
@@ -125,9 +136,16 @@ class LogtuiApp(App[int]):
         clock: Callable[[], datetime] = utc_now,
         poll_interval: float = POLL_S,
         follow_retries: int | None = None,
+        view: ViewSettings | None = None,
+        config_path: Path | None = None,
     ) -> None:
+        """`view`: how the logs are shown (from the settings file); changes made with keys
+        are written to `config_path` when given (tests and pictures give none)."""
         super().__init__()
         self.settings = settings
+        self.view = view if view is not None else ViewSettings(window=window_hours)
+        self.config_path = config_path
+        self._save_failed = False
         self.host_label = host_label or settings.label
         self.window_hours = window_hours
         self.export_dir = export_dir
@@ -193,6 +211,9 @@ class LogtuiApp(App[int]):
         self.query_one("#errors").border_title = f"ERRORS (last {window_label(self.window_hours)})"
         self.error_pane.show_text(Text("loading…", style="dim italic"))
         self.query_one("#search").display = False
+        self.log_pane.set_clock(self.clock)
+        self.apply_view()
+        self.apply_layout()
         self._parse = ParseProcess.start()
         readers = self._parse.reader if self._parse is not None else None
         self.remote = RemoteDocker(self.settings, reader_factory=readers)
@@ -203,9 +224,15 @@ class LogtuiApp(App[int]):
         self._poll()
 
     def on_resize(self, event: events.Resize) -> None:
-        """The list keeps its full width on wide terminals and yields to the logs on narrow ones."""
-        left = self.query_one("#left")
-        left.styles.width = 60 if event.size.width >= 140 else max(28, event.size.width * 3 // 10)
+        """The containers pane yields columns to the logs on narrow terminals (`_layout`).
+
+        The event's size: this runs before Textual's own handler updates `self.size`."""
+        with contextlib.suppress(NoMatches):
+            self.apply_layout(event.size.width)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Over the detail view or a prompt, the dashboard's keys are off (only theirs work)."""
+        return len(self.screen_stack) == 1 or action in ("quit", "help")
 
     async def on_unmount(self) -> None:
         for timer in [*self._ticks, self._preparing]:
@@ -250,7 +277,10 @@ class LogtuiApp(App[int]):
         self.set_timer(self.poll_interval, self._poll)
 
     def _set_containers(self, containers: list[ContainerInfo]) -> None:
+        known = set(self.containers)
         self.containers = {c.name: c for c in containers}
+        if known != set(self.containers):
+            self.apply_layout()  # the name column fits the longest name
         for info in containers:
             if info.state == "created" or info.name in self._following:
                 continue  # never started (no logs yet), or already followed
@@ -327,7 +357,7 @@ class LogtuiApp(App[int]):
             added.extend(batch)
             if any(e.is_error for e in batch):
                 self._errors_dirty = True
-        if added or evicted:
+        if (added or evicted) and self.range is None:  # a jumped-to range stays as fetched
             self.log_pane.add(added, evicted)
             # Keep the shown containers' time-ordered merge current, a tick's worth at a
             # time, so that a level switch or clearing a search is a mask, not a catch-up.
@@ -341,6 +371,7 @@ class LogtuiApp(App[int]):
     def _slow_tick(self) -> None:
         with contextlib.suppress(NoMatches):
             self._recount()
+            self.log_pane.tick_clock()
 
     def _recount(self) -> None:
         now = self.clock()
@@ -449,109 +480,6 @@ class LogtuiApp(App[int]):
         self.container_list.update_rows(rows)
         self._update_details()
 
-    # -- status and titles -----------------------------------------------------------------
-
-    def _connection_summary(self) -> tuple[str, str]:
-        """The header's connection state: the poller's, unless a stream is worse off."""
-        state, detail = self.connection, self.connection_detail
-        if state == "connected":
-            for name, stream in self.streams.items():
-                if stream.state == "reconnecting":
-                    return "reconnecting", f"{name}: {stream.detail}"
-        return state, detail
-
-    def status_text(self) -> Text:
-        """The status line: host, READ-ONLY, connection, rate, window, filter, buffer, pause."""
-        sep = (" ─ ", "dim")
-        state, detail = self._connection_summary()
-        colour = {"connected": "green", "reconnecting": "yellow", "failed": "bold red"}.get(state, "yellow")
-        text = Text(end="", no_wrap=True, overflow="ellipsis")
-        text.append("logtui", "bold")
-        text.append(*sep)
-        text.append(self.host_label, "bold cyan")
-        text.append(*sep)
-        text.append("READ-ONLY", "bold black on green")
-        text.append(*sep)
-        text.append(state, colour)
-        text.append(*sep)
-        text.append(self.channels_text())
-        text.append(*sep)
-        text.append(f"{self.lines_per_second:.1f} lines/s")
-        text.append(*sep)
-        text.append(f"window {window_label(self.window_hours)}")
-        text.append(*sep)
-        text.append(f"filter: {self.filter_label()}", "bold" if self.filter_active else "")
-        text.append(*sep)
-        buffer = f"buffer {compact_count(self.store.size)}/{compact_count(self.store.capacity)}"
-        text.append(buffer)
-        if self.store.total_dropped:
-            text.append(f" ({compact_count(self.store.total_dropped)} dropped)", "yellow")
-        pane = self.log_pane
-        text.append(*sep)
-        if pane.following:
-            text.append("following", "green")
-        else:
-            text.append(f"PAUSED · {compact_count(pane.new_while_paused)} new", "bold yellow")
-        if detail and state != "connected":
-            text.append(*sep)
-            text.append_text(safe_text(one_line(detail), colour))
-        skipped = self.remote.skipped if self.remote is not None else ()
-        if skipped:
-            text.append(*sep)
-            text.append(f"⚠ {len(skipped)} skipped (invalid name): ", "yellow")
-            text.append_text(safe_text(", ".join(skipped), "yellow"))
-        return text
-
-    def channels_text(self) -> Text:
-        """`2 conns · 27 streams (3 polled)`: the pool's connections and the followed logs."""
-        if self.remote is None:
-            return Text("")
-        conns = self.remote.transport.pool.state().connections
-        rotation = self.remote.rotation.state()
-        streams = len(rotation.live) + len(rotation.polled)
-        text = Text(f"{conns} conn{'s' if conns != 1 else ''} · {streams} streams")
-        if rotation.polled:
-            text.append(f" ({len(rotation.polled)} polled, ~{rotation.cycle_s:.0f}s)", "cyan")
-        return text
-
-    @property
-    def filter_active(self) -> bool:
-        return self.filter.min_level != "DEBUG" or self.filter.pattern is not None
-
-    def filter_label(self) -> str:
-        parts = [LEVEL_NAMES[self.filter.min_level]] if self.filter.min_level != "DEBUG" else []
-        if isinstance(self.filter.pattern, GroupMatcher):  # a template from the logs
-            parts.append(f"group {one_line(self.filter.pattern.template)[:200]}")
-        elif self.search_text:
-            parts.append(f"/{one_line(self.search_text)}/")
-        return " ".join(parts) or "all"
-
-    def _update_status(self) -> None:
-        self.query_one("#status", Static).update(self.status_text())
-
-    def _update_titles(self) -> None:
-        pane = self.log_pane
-        what = self.filter.container or "all containers"
-        title = Text(f"LOGS: {what}")
-        if self.filter_active:
-            title.append(f" · {self.filter_label()}", "bold")
-        title.append(f" · {compact_count(len(pane.view))} rows")
-        if pane.following:
-            title.append(" · following ▼", "green")
-        else:
-            title.append(f" · PAUSED, {compact_count(pane.new_while_paused)} new", "bold yellow")
-        pane.border_title = title
-        names = [self.filter.container] if self.filter.container else self.store.names
-        dropped = sum(self.store.dropped.get(n, 0) for n in names)
-        if dropped:
-            pane.border_subtitle = Text(
-                f"{compact_count(dropped)} older lines dropped "
-                f"(limit {compact_count(self.store.max_lines)} per container)",
-                style="yellow",
-            )
-        else:
-            pane.border_subtitle = None
-
     # -- filters ---------------------------------------------------------------------------
 
     def _apply_filter(self, filter: Filter) -> None:
@@ -560,7 +488,7 @@ class LogtuiApp(App[int]):
             self.remote.pin([filter.container] if filter.container else [])
         pane = self.log_pane
         pane.empty_message = "no lines match the filter" if self.filter_active else "waiting for log lines…"
-        pane.rebuild(self.store, filter)
+        pane.rebuild(self.shown_store, filter)
         self._update_titles()
         self._update_status()
         self._refresh_containers()
@@ -584,7 +512,7 @@ class LogtuiApp(App[int]):
             open_ = self.query_one("#search", Input).display
         except NoMatches:  # the app is closing
             open_ = False
-        if not open_ or self.store.prepare_text(names, PREPARE_BLOCKS):
+        if not open_ or self.shown_store.prepare_text(names, PREPARE_BLOCKS):
             self._preparing.stop()
             self._preparing = None
 
@@ -648,46 +576,6 @@ class LogtuiApp(App[int]):
     def _container_highlighted(self) -> None:
         self._update_details()
 
-    def _update_details(self) -> None:
-        """Facts about the container under the cursor, below the list."""
-        table = self.container_list
-        try:
-            key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-        except Exception:  # an empty table has no cursor row
-            key = None
-        self.query_one("#details", Static).update(self.details_text(key))
-
-    def details_text(self, name: str | None) -> Text:
-        info = self.containers.get(name or "")
-        text = Text(end="", no_wrap=True, overflow="ellipsis")
-        if info is None:
-            running = sum(1 for c in self.containers.values() if c.running)
-            text.append(f"{len(self.containers)} containers, {running} running\n", "bold")
-            text.append("enter: show one container's logs · tab: next pane", "dim")
-            return text
-        stream = self.streams.get(info.name)
-        stats = self.stats.get(info.name)
-        facts = [
-            ("image", info.image),
-            ("id", info.id[:12]),
-            ("status", info.status),
-            ("ports", info.ports or "-"),
-            ("created", info.created),
-        ]
-        if stats is not None and info.running:
-            facts.append(("memory", f"{stats.mem_usage} ({stats.mem_percent:.1f}%)"))
-            facts.append(("pids", stats.pids))
-        if stream is not None:
-            facts.append(("logs", f"{stream.state}: {stream.detail}" if stream.detail else stream.state))
-        dropped = self.store.dropped.get(info.name, 0)
-        if dropped:
-            facts.append(("dropped", f"{dropped} oldest lines (buffer limit)"))
-        text.append_text(safe_text(one_line(info.name), "bold"))
-        for label, value in facts:  # the server's words: sanitized, one line, never markup
-            text.append(f"\n{label:>8} ", "dim")
-            text.append_text(safe_text(one_line(str(value))))
-        return text
-
     @on(DataTable.RowSelected, "#containers")
     def _container_selected(self, event: DataTable.RowSelected) -> None:
         key = event.row_key.value
@@ -711,7 +599,10 @@ class LogtuiApp(App[int]):
         self.log_pane.action_bottom()
 
     @on(LogPane.FollowChanged)
-    def _follow_changed(self) -> None:
+    def _follow_changed(self, event: LogPane.FollowChanged) -> None:
+        if event.following:  # G, End or space: back to live, whatever was being fetched
+            self.workers.cancel_group(self, "jump")
+            self.leave_range()
         self._update_titles()
         self._update_status()
 
@@ -723,7 +614,10 @@ class LogtuiApp(App[int]):
         self.set_window(WINDOWS[(index + 1) % len(WINDOWS)])
 
     def set_window(self, hours: float) -> None:
+        self.leave_range()
         self.window_hours = hours
+        self.view.window = hours
+        self._remember()
         self._generation += 1
         self.workers.cancel_group(self, "follow")
         self._inbox.clear()
@@ -740,37 +634,6 @@ class LogtuiApp(App[int]):
         self._update_titles()
         self._update_status()
         self.notify(f"time window: last {window_label(hours)}", title="window")
-
-    def action_export(self) -> None:
-        entries = list(self.log_pane.view.unique_entries())
-        self._export(entries)
-
-    @work(thread=True, group="export", exit_on_error=False, description="export")
-    def _export(self, entries: list[LogEntry]) -> None:
-        from ..export import write_saved_file
-
-        grouped: dict[str, list[dict[str, str]]] = {}
-        for entry in entries:
-            grouped.setdefault(entry.container_name, []).append(entry.to_dict())
-        try:
-            path = write_saved_file(grouped, directory=self.export_dir)
-        except OSError as exc:
-            self.call_from_thread(
-                self.notify,
-                f"export failed: {exc}",
-                title="export",
-                severity="error",
-                markup=False,
-            )
-            return
-        self.last_export = path
-        self.call_from_thread(
-            self.notify,
-            f"{len(entries)} entries written to {path}",
-            title="export",
-            timeout=10,
-            markup=False,
-        )
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen())

@@ -8,12 +8,17 @@ from __future__ import annotations
 
 import re
 import zlib
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from rich.style import Style
 from rich.text import Text
 
 from ..models import LogEntry
 from ..textsafe import sanitize_for_terminal
+from ._layout import RowColumns
+from .message import Shown
+from .message import shown as message_shown
 
 LEVEL_STYLES: dict[str, str] = {
     "DEBUG": "dim",
@@ -66,47 +71,126 @@ def fit(text: str, width: int) -> str:
     return text.ljust(width)
 
 
+HIGHLIGHT_STYLES: tuple[Style, ...] = (
+    Style(color="black", bgcolor="cyan"),
+    Style(color="black", bgcolor="magenta"),
+    Style(color="black", bgcolor="green"),
+    Style(color="white", bgcolor="blue"),
+    Style(color="black", bgcolor="bright_red"),
+    Style(color="black", bgcolor="orange1"),
+    Style(color="black", bgcolor="bright_cyan"),
+    Style(color="black", bgcolor="bright_magenta"),
+)
+"""One colour per highlight term, in the order they were added (the search's is yellow)."""
+FIELD_STYLE = "dim"
+
+
+@dataclass(frozen=True)
+class RowLook:
+    """How log rows look: the prefix's columns and what the message column shows."""
+
+    columns: RowColumns = field(default_factory=RowColumns)
+    time_mode: str = "absolute"
+    raw: bool = False
+    """The line as written (False: without its echoed stamp and level; fields for JSON)."""
+    pattern: re.Pattern[str] | None = None
+    """The search: its matches in yellow."""
+    highlights: tuple[re.Pattern[str], ...] = ()
+    """Highlight terms, each in its HIGHLIGHT_STYLES colour."""
+
+
 def prefix_width(show_container: bool, name_width: int) -> int:
-    """Columns before the message: time, [container,] level, with single spaces."""
-    width = TIME_WIDTH + 1 + LEVEL_WIDTH + 1
-    return width + (name_width + 1 if show_container else 0)
+    """Columns before the message with every column at full width."""
+    return RowColumns(TIME_WIDTH, name_width if show_container else 0, LEVEL_WIDTH).width
+
+
+def relative_time(timestamp: str, now: datetime) -> str:
+    """`-3s`, `-12m`, `-5h`, `-3d` (or `+2s` for a stamp ahead of `now`)."""
+    try:
+        seconds = (now - datetime.fromisoformat(timestamp)).total_seconds()
+    except ValueError:
+        return "?"
+    sign = "-" if seconds >= 0 else "+"
+    seconds = abs(seconds)
+    for size, unit in ((86400, "d"), (3600, "h"), (60, "m")):
+        if seconds >= size:
+            return f"{sign}{int(seconds // size)}{unit}"
+    return f"{sign}{int(seconds)}s"
+
+
+def _time_text(entry: LogEntry, look: RowLook, now: datetime | None) -> str:
+    width = look.columns.time
+    if width == 1:
+        return "▌"  # no time shown, no container column: the container's colour alone
+    if look.time_mode == "relative":
+        return relative_time(entry.timestamp, now or datetime.now(UTC).replace(tzinfo=None)).rjust(width)
+    return entry.timestamp[11 : 11 + width].ljust(width)
+
+
+def message_text(entry: LogEntry, line: int, look: RowLook) -> Text:
+    """The message column of one row: sanitised, never markup, cut to MAX_LINE_CHARS."""
+    lines = entry.message.split("\n") if "\n" in entry.message else [entry.message]
+    raw = lines[line] if line < len(lines) else ""
+    if line == 0:
+        shown = message_shown(raw, entry.level, entry.timestamp, raw=look.raw)
+    else:
+        shown = Shown(sanitize_for_terminal(raw))
+    message = shown.text
+    if len(message) > MAX_LINE_CHARS:  # a multi-megabyte line would stall every redraw
+        message = f"{message[:MAX_LINE_CHARS]}… (+{len(message) - MAX_LINE_CHARS} characters; x exports all)"
+    text = Text(message, style="bold" if entry.level == "CRITICAL" else "", end="", no_wrap=True)
+    budget = MAX_LINE_CHARS - len(message)
+    for key, value in shown.fields:
+        if budget <= 0:
+            text.append(" …", FIELD_STYLE)
+            break
+        pair = f"{key}={value}"[:budget]
+        budget -= len(pair) + 1
+        text.append(" " if text else "", FIELD_STYLE)
+        text.append(pair, FIELD_STYLE)
+    plain = text.plain
+    for term, style in zip(look.highlights, HIGHLIGHT_STYLES, strict=False):
+        for match in term.finditer(plain):
+            if match.end() > match.start():
+                text.stylize(style, match.start(), match.end())
+    if look.pattern is not None and plain:
+        for match in look.pattern.finditer(plain):
+            if match.end() > match.start():
+                text.stylize(MATCH_STYLE, match.start(), match.end())
+    return text
 
 
 def entry_row(
     entry: LogEntry,
     line: int,
+    look: RowLook,
     *,
-    show_container: bool,
-    name_width: int,
-    pattern: re.Pattern[str] | None = None,
     current: bool = False,
+    now: datetime | None = None,
 ) -> Text:
-    """One display row of an entry: its first line with time/container/level, or a continuation."""
-    lines = entry.message.split("\n") if "\n" in entry.message else [entry.message]
-    raw = lines[line] if line < len(lines) else ""
-    if len(raw) > MAX_LINE_CHARS:  # a multi-megabyte line would stall every redraw
-        raw = f"{raw[:MAX_LINE_CHARS]}… (+{len(raw) - MAX_LINE_CHARS} characters; x exports all)"
-    message = sanitize_for_terminal(raw)
+    """One display row of an entry: its first line with time/container/level, or a continuation.
+
+    `now` (naive UTC) is what relative times count back from.
+    """
+    columns = look.columns
     text = Text(end="", no_wrap=True)
     if line == 0:
-        text.append(entry.timestamp[11:23].ljust(TIME_WIDTH), "dim")
-        text.append(" ")
-        if show_container:
-            name = entry.container_name
-            text.append(fit(name, name_width), container_colour(name))
+        name = entry.container_name
+        if columns.time:
+            tint = container_colour(name) if columns.tinted else "dim"
+            text.append(_time_text(entry, look, now), tint)
             text.append(" ")
+        if columns.name:
+            text.append(fit(name, columns.name), container_colour(name))
+            text.append(" ")
+        label = LEVEL_LABELS.get(entry.level, entry.level)
         text.append(
-            fit(LEVEL_LABELS.get(entry.level, entry.level), LEVEL_WIDTH), LEVEL_STYLES.get(entry.level, "")
+            fit(label, columns.level) if columns.level > 1 else label[:1], LEVEL_STYLES.get(entry.level, "")
         )
         text.append(" ")
     else:
-        text.append(" " * prefix_width(show_container, name_width))
-    start = len(text)
-    text.append(message, "bold" if entry.level == "CRITICAL" else "")
-    if pattern is not None and message:
-        for match in pattern.finditer(message):
-            if match.end() > match.start():
-                text.stylize(MATCH_STYLE, start + match.start(), start + match.end())
+        text.append(" " * columns.width)
+    text.append_text(message_text(entry, line, look))
     if current:
         text.stylize_before(CURRENT_ROW_STYLE)  # under the match highlight, not over it
     return text

@@ -1,8 +1,8 @@
 """Make the README's pictures with the app itself: `python -m logtui.tui.screenshots [DIR]`.
 
 Runs the dashboard headless against the demo host and saves SVGs (Textual's own
-screenshot) of the main view, errors only and a search; with `rsvg-convert` on the PATH,
-PNG copies too.
+screenshot) of the main view, errors only, a search, the detail view of a JSON line, and
+the main view at 80×24; with `rsvg-convert` on the PATH, PNG copies too.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from ..simhost.demo import demo_host
 from ._run import configure_file_logging
 
 SIZE = (160, 44)
+NARROW = (80, 24)
 
 
 async def _shoot(settings: Settings, out: Path) -> list[Path]:
@@ -46,6 +47,17 @@ async def _shoot(settings: Settings, out: Path) -> list[Path]:
         await pilot.press("a", "slash", *"timeout|refused", "enter")
         await pilot.pause(0.3)
         shot("search")
+        await pilot.press("slash", *"upstream request failed", "enter", "n", "enter")
+        await pilot.pause(0.3)
+        app.clear_notifications()
+        await pilot.pause(0.1)
+        shot("detail")
+        await pilot.press("escape", "escape", "G")  # back, the search cleared, following
+        await pilot.resize_terminal(*NARROW)
+        await pilot.pause(0.5)
+        app.clear_notifications()
+        await pilot.pause(0.1)
+        shot("narrow")
     return saved
 
 
