@@ -155,3 +155,21 @@ def test_follow_streams_new_lines_until_interrupted(tmp_path: Path) -> None:
             proc.send_signal(signal.SIGINT)
             proc.wait(timeout=10)
         assert proc.returncode == 0
+
+
+def test_log_records_go_to_the_stderr_of_the_moment(monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    """The CLI configures structlog once; a stderr swapped (and closed) afterwards, as a
+    library caller or a test runner does, must not make every later warning raise."""
+    import io
+
+    import structlog
+
+    from logtui.cli import configure_logging
+
+    first = io.StringIO()
+    monkeypatch.setattr("sys.stderr", first)
+    configure_logging()
+    first.close()
+    monkeypatch.undo()
+    structlog.get_logger("logtui.pool").warning("channel_refused", connection=1)
+    assert "channel_refused" in capsys.readouterr().err
