@@ -66,6 +66,12 @@ def _hours(text: str) -> float:
         ) from exc
 
 
+def _demo_hosts(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 12:
+        raise argparse.ArgumentTypeError(f"invalid N {text!r}: a number of demo servers from 1 to 12")
+    return int(text)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="logtui",
@@ -129,7 +135,15 @@ def build_parser() -> argparse.ArgumentParser:
         )
 
     sub.add_parser("dashboard", help="open the full-screen dashboard (the default)")
-    sub.add_parser("demo", help="open the dashboard against the built-in simulated server")
+    p = sub.add_parser("demo", help="open the dashboard against the built-in simulated server")
+    p.add_argument(
+        "--hosts",
+        type=_demo_hosts,
+        default=1,
+        dest="demo_hosts",
+        metavar="N",
+        help="simulate N servers at once (1-12; default 1), as --host does for real ones",
+    )
     command("status", "show the connection and the containers")
     p = command("logs", "log entries of all containers, in time order")
     hours(p)
@@ -530,9 +544,16 @@ def _run_dashboard(args: argparse.Namespace) -> int:
     view_options: dict[str, Any] = {"view": view, "config_path": path, "window_hours": view.window}
     demo_overrides = {"mask_secrets": not args.no_mask}
     if args.command == "demo" or args.demo:
-        return run_dashboard(None, demo=True, demo_overrides=demo_overrides, **view_options)
+        hosts = getattr(args, "demo_hosts", 1)
+        return run_dashboard(None, demo=True, demo_hosts=hosts, demo_overrides=demo_overrides, **view_options)
+    from .config import read_environment
+    from .hosts import host_list, load_hosts
+
+    env = read_environment()
+    if host_list(env, args.hosts):  # several hosts (or one named with --host)
+        return run_dashboard([_with_flags(s, args) for s in load_hosts(env, args.hosts)], **view_options)
     try:
-        settings = load_settings()
+        settings = load_settings(env)
     except ValueError as exc:
         if "no server configured" not in str(exc):
             raise

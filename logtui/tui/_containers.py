@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from rich.text import Text
 from textual import events
@@ -26,6 +28,15 @@ LABELS: dict[str, str] = {
 """Column headers; which columns show, and how wide the name is, depends on the width."""
 
 
+class Row(Protocol):
+    """A row of the list: its key, and its cells (equal rows are not redrawn)."""
+
+    @property
+    def name(self) -> str: ...
+
+    def cells(self, name_width: int = 15, keys: Sequence[str] = ()) -> dict[str, Text]: ...
+
+
 @dataclass(frozen=True)
 class ContainerRow:
     """What one row shows; equal rows are not redrawn."""
@@ -40,16 +51,21 @@ class ContainerRow:
     stream: str = ""
     """The log stream's state: '', 'connected', 'polled', 'reconnecting', 'ended' or 'failed'."""
     selected: bool = False
+    label: str = ""
+    """What the name column says, when not `name` (the row key): the plain container name
+    of a `host/name` key, or "all hosts"."""
 
-    def cells(self, name_width: int = 15) -> dict[str, Text]:
-        """Every column's cell; the name cut to `name_width` (with the gap after it)."""
+    def cells(self, name_width: int = 15, keys: Sequence[str] = ()) -> dict[str, Text]:
+        """Every column's cell; the name cut to `name_width` (with the gap after it). `keys`:
+        the columns shown (a row whose text flows across them needs to know)."""
         if self.name == ALL:
-            label = "all containers" if name_width >= 15 else "all"
+            label = self.label or "all containers"
+            label = label if name_width > len(label) else "all"
             return {
                 "mark": Text("▸  " if self.selected else "   ", style="bold"),
                 "name": Text(fit(label, name_width), style="bold"),
                 "status": Text(fit(self.status, 10), style="dim"),
-                "err": _errors(self.errors),
+                "err": error_cell(self.errors),
                 "cpu": Text(""),
                 "mem": Text(""),
                 "rate": Text(" " + self.spark, style="cyan"),
@@ -64,22 +80,31 @@ class ContainerRow:
             )
         else:
             status = safe_text(fit(self.status, 9) + " ", "" if self.state == "running" else "dim")
+        name = self.label or self.name
         return {
             "mark": mark,
             "name": safe_text(  # in the colour its log rows use, so the list is their legend
-                fit(self.name, name_width - 1) + " ",
-                f"bold {container_colour(self.name)}" if self.selected else container_colour(self.name),
+                fit(name, name_width - 1) + " ",
+                f"bold {container_colour(name)}" if self.selected else container_colour(name),
             ),
             "status": status,
-            "err": _errors(self.errors),
+            "err": error_cell(self.errors),
             "cpu": Text(self.cpu.rjust(7)),
             "mem": safe_text(self.mem.rjust(9)),
             "rate": Text(" " + self.spark, style="cyan"),
         }
 
 
-def _errors(count: int) -> Text:
-    return Text(str(count).rjust(4), style="bold red" if count else "dim")
+def error_cell(count: int) -> Text:
+    """An error count in the 4-column ERR cell (`12k` from 10,000, `3M` from a million: a
+    fleet's sums get there)."""
+    if count >= 1_000_000:
+        shown = f"{count // 1_000_000}M"
+    elif count >= 10_000:
+        shown = f"{count // 1000}k"
+    else:
+        shown = str(count)
+    return Text(shown.rjust(4), style="bold red" if count else "dim")
 
 
 def _state_dot(state: str, stream: str) -> tuple[str, str]:
@@ -103,7 +128,7 @@ class ContainerList(DataTable[Text]):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, cursor_type="row", zebra_stripes=False, cell_padding=0)
-        self._shown: dict[str, ContainerRow] = {}
+        self._shown: dict[str, Row] = {}
         self.columns_shown = list_columns(200, 14)
 
     def on_mount(self) -> None:
@@ -129,9 +154,19 @@ class ContainerList(DataTable[Text]):
         if rows:
             self.move_cursor(row=min(cursor, len(rows) - 1), animate=False)
 
-    def update_rows(self, rows: list[ContainerRow]) -> None:
-        """Show exactly these rows: changed cells updated, new rows added, gone rows removed."""
+    def update_rows(self, rows: Sequence[Row], *, ordered: bool = False) -> None:
+        """Show exactly these rows: changed cells updated, new rows added, gone rows removed.
+
+        New rows go at the end; with `ordered`, the rows are shown in the given order (made
+        again when a row must move, the cursor staying on its row): a host's containers
+        belong under it.
+        """
         wanted = {row.name: row for row in rows}
+        if ordered:
+            kept = [name for name in self._shown if name in wanted]
+            if kept + [name for name in wanted if name not in self._shown] != list(wanted):
+                self._rebuild(rows)
+                return
         for name in list(self._shown):
             if name not in wanted:
                 self.remove_row(name)
@@ -142,15 +177,27 @@ class ContainerList(DataTable[Text]):
                 continue
             name_width = self.columns_shown.name
             keys = self.columns_shown.keys
-            cells = row.cells(name_width)
+            cells = row.cells(name_width, keys)
             if old is None:
                 self.add_row(*(cells[key] for key in keys), key=row.name)
             else:
-                old_cells = old.cells(name_width)
+                old_cells = old.cells(name_width, keys)
                 for key in keys:
                     if cells[key] != old_cells[key]:
                         self.update_cell(row.name, key, cells[key])
             self._shown[row.name] = row
+
+    def _rebuild(self, rows: Sequence[Row]) -> None:
+        try:
+            current = self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
+        except Exception:  # an empty table has no cursor row
+            current = None
+        self.clear()
+        self._shown = {}
+        self.update_rows(rows)
+        keys = list(self._shown)
+        if current in keys:
+            self.move_cursor(row=keys.index(current), animate=False)
 
     @property
     def names(self) -> list[str]:

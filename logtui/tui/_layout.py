@@ -24,6 +24,8 @@ MEDIUM = 110
 """From this width it shows STATUS."""
 NAME_CAP = 20
 """Widest container name column, in the list and in the log rows."""
+HOST_CAP = 16
+"""Widest host column in the log rows (several hosts)."""
 
 LIST_WIDTHS: dict[str, int] = {"mark": 3, "status": 10, "err": 4, "cpu": 7, "mem": 9, "rate": 9}
 """Fixed widths of the containers pane's columns (the name column fits the names)."""
@@ -45,18 +47,26 @@ class ListColumns:
 
 @dataclass(frozen=True, slots=True)
 class RowColumns:
-    """The log rows' prefix: time, container and level widths (0: not shown)."""
+    """The log rows' prefix: time, host, container and level widths (0: not shown)."""
 
     time: int = 12
     name: int = 0
     level: int = 5
     tinted: bool = False
     """No container column, but the time in the container's colour (several containers)."""
+    host: int = 0
+    """The host column, shown when several hosts are (before the container)."""
 
     @property
     def width(self) -> int:
         """Columns before the message, with the single spaces between them."""
-        return (self.time + 1 if self.time else 0) + (self.name + 1 if self.name else 0) + self.level + 1
+        return (
+            (self.time + 1 if self.time else 0)
+            + (self.host + 1 if self.host else 0)
+            + (self.name + 1 if self.name else 0)
+            + self.level
+            + 1
+        )
 
 
 def list_columns(total: int, longest_name: int) -> ListColumns:
@@ -81,21 +91,29 @@ def time_width(mode: str, short: bool = False) -> int:
     return 8 if short else 12
 
 
-def row_columns(inner: int, longest_name: int, show_container: bool, time_mode: str) -> RowColumns:
+def row_columns(
+    inner: int, longest_name: int, show_container: bool, time_mode: str, longest_host: int = 0
+) -> RowColumns:
     """The prefix of log rows in a pane `inner` columns wide (inside borders and scrollbar).
 
     The first of these that leaves the message MIN_MESSAGE columns, else the last: everything;
-    short time; a one-letter level; a container column of at most 10; the tinted time.
+    short time; a one-letter level; a container column of at most 10; the tinted time. A
+    host column (`longest_host` > 0: several hosts shown) stays in each: which server a
+    line came from is not something to guess from a colour.
     """
     name = max(3, min(NAME_CAP, longest_name)) if show_container else 0
+    host = min(HOST_CAP, longest_host)
     full, short = time_width(time_mode), time_width(time_mode, short=True)
     candidates = [
-        RowColumns(full, name, 5),
-        RowColumns(short, name, 5),
-        RowColumns(short, name, 1),
+        RowColumns(full, name, 5, host=host),
+        RowColumns(short, name, 5, host=host),
+        RowColumns(short, name, 1, host=host),
     ]
     if show_container:
-        candidates += [RowColumns(short, min(name, 10), 1), RowColumns(short, 0, 1, tinted=True)]
+        candidates += [
+            RowColumns(short, min(name, 10), 1, host=host),
+            RowColumns(short, 0, 1, tinted=True, host=host),
+        ]
     for columns in candidates:
         if inner - columns.width >= MIN_MESSAGE:
             return columns

@@ -68,6 +68,8 @@ class LogPane(NavigationMixin, ScrollView, can_focus=True):
         super().__init__(id=id)
         self.view = FilteredView()
         self.longest_name = 8
+        self.longest_host = 0
+        """The longest host name when several hosts are watched (0: one host, no host column)."""
         self.cursor: tuple[LogEntry, int] | None = None
         """The current row while paused: (entry, line of entry), or None (the newest)."""
         self.wrap = False
@@ -85,6 +87,11 @@ class LogPane(NavigationMixin, ScrollView, can_focus=True):
         return self.view.filter.container is None
 
     @property
+    def show_host(self) -> bool:
+        """Several hosts watched and more than one of them shown."""
+        return self.longest_host > 0 and self.view.filter.host is None and self.view.filter.container is None
+
+    @property
     def look(self) -> RowLook:
         return self.painter.look
 
@@ -99,7 +106,8 @@ class LogPane(NavigationMixin, ScrollView, can_focus=True):
     def relook(self) -> None:
         """Recompute the row columns and the look from the pane's width and settings."""
         inner = max(1, self.outer_size.width - LOG_CHROME)
-        columns = row_columns(inner, self.longest_name, self.show_container, self.time_mode)
+        host = self.longest_host if self.show_host else 0
+        columns = row_columns(inner, self.longest_name, self.show_container, self.time_mode, host)
         look = RowLook(columns, self.time_mode, self.raw, self.view.filter.pattern, self.highlights)
         if self.painter.set_look(look):
             self._sync(self._top_anchor())
@@ -129,8 +137,8 @@ class LogPane(NavigationMixin, ScrollView, can_focus=True):
         self._sync(anchor)
 
     def set_names(self, names: list[str]) -> None:
-        """Size the container column for these names."""
-        longest = max(map(len, names), default=8)
+        """Size the container column for these names (store keys: `host/name` counts as `name`)."""
+        longest = max((len(n.rpartition("/")[2]) for n in names), default=8)
         if longest != self.longest_name:
             self.longest_name = longest
             self.relook()

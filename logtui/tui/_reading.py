@@ -15,7 +15,8 @@ import shlex
 import subprocess
 import tempfile
 from collections.abc import Iterable
-from typing import IO
+from pathlib import Path
+from typing import IO, Any
 
 from textual import work
 from textual.app import SuspendNotSupported
@@ -23,6 +24,7 @@ from textual.app import SuspendNotSupported
 from ..models import LogEntry
 from ..settings_file import MAX_HIGHLIGHTS, TIME_MODES, save
 from ..textsafe import sanitize_for_terminal
+from ._hosted import entry_host
 from ._layout import list_columns
 from ._logpane import LogPane
 from ._prompt import PromptScreen
@@ -43,13 +45,16 @@ def pager_command() -> list[str]:
 
 
 def pager_lines(entries: Iterable[LogEntry], raw: bool) -> Iterable[str]:
-    """The entries as the pager shows them: stamp, container, level, then the message as the
-    log pane shows it (continuation lines indented); sanitised, one line per screen line."""
+    """The entries as the pager shows them: stamp, host (among several), container, level,
+    then the message as the log pane shows it (continuation lines indented); sanitised, one
+    line per screen line."""
     for entry in entries:
         lines = entry.message.split("\n")
         first = shown(lines[0], entry.level, entry.timestamp, raw=raw)
         text = " ".join([first.text, *(f"{k}={v}" for k, v in first.fields)]) if first.fields else first.text
-        head = f"{entry.timestamp[:23].replace('T', ' ')} {entry.container_name} {entry.level:<8} "
+        host = entry_host(entry)
+        where = f"{host} {entry.container_name}" if host is not None else entry.container_name
+        head = f"{entry.timestamp[:23].replace('T', ' ')} {where} {entry.level:<8} "
         yield sanitize_for_terminal(head + text)
         indent = " " * len(head)
         for line in lines[1:]:
@@ -216,15 +221,23 @@ class ReadingMixin:
         entries = list(self.log_pane.view.unique_entries())
         self._export(entries)
 
-    @work(thread=True, group="export", exit_on_error=False, description="export")
-    def _export(self, entries: list[LogEntry]) -> None:
-        from ..export import write_saved_file
+    def export_document(self, entries: list[LogEntry]) -> dict[str, Any]:
+        """The saved-file document of these entries, grouped by container."""
+        from ..export import saved_file_document
 
         grouped: dict[str, list[dict[str, str]]] = {}
         for entry in entries:
             grouped.setdefault(entry.container_name, []).append(entry.to_dict())
+        return saved_file_document(grouped)
+
+    @work(thread=True, group="export", exit_on_error=False, description="export")
+    def _export(self, entries: list[LogEntry]) -> None:
+        from ..export import default_filename, write_json_atomically
+
         try:
-            path = write_saved_file(grouped, directory=self.export_dir)
+            path = write_json_atomically(
+                self.export_document(entries), Path(self.export_dir or Path.cwd()) / default_filename()
+            )
         except OSError as exc:
             self.call_from_thread(
                 self.notify,

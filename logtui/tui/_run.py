@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from collections.abc import Sequence
 from pathlib import Path
 from typing import IO, Any
 
@@ -36,17 +37,19 @@ def configure_file_logging(path: Path = DASHBOARD_LOG) -> IO[str]:
 
 
 def run(
-    settings: Settings | None,
+    settings: Settings | Sequence[Settings] | None,
     *,
     demo: bool = False,
+    demo_hosts: int = 1,
     demo_overrides: dict[str, Any] | None = None,
     **options: Any,
 ) -> int:
-    """Run the app until the user quits; the demo host, if any, is stopped afterwards.
+    """Run the app until the user quits; the demo hosts, if any, are stopped afterwards.
 
-    `demo_overrides` are Settings fields for the demo host's settings (e.g. mask_secrets).
+    `demo_overrides` are Settings fields for the demo host's settings (e.g. mask_secrets);
+    `demo_hosts` > 1 simulates that many servers at once.
     """
-    from ..simhost.demo import demo_host
+    from ..simhost.demo import demo_fleet, demo_host
     from . import create_app
 
     if settings is None and not demo:
@@ -57,8 +60,11 @@ def run(
             if demo:
                 # the demo server writes to sockets the app has just closed; say nothing
                 logging.getLogger("asyncio").setLevel(logging.CRITICAL)
-                settings = stack.enter_context(demo_host(**(demo_overrides or {})))
-                options.setdefault("host_label", f"demo ({settings.label})")
+                if demo_hosts > 1:
+                    settings = stack.enter_context(demo_fleet(demo_hosts, **(demo_overrides or {})))
+                else:
+                    settings = stack.enter_context(demo_host(**(demo_overrides or {})))
+                    options.setdefault("host_label", f"demo ({settings.label})")
             assert settings is not None
             app = create_app(settings, **options)
             result = app.run()

@@ -23,6 +23,9 @@ def window_label(hours: float) -> str:
 class StatusMixin:
     """Status line, titles and the container facts of `LogtuiApp`."""
 
+    ALL_LABEL = "all containers"
+    """What the log pane's title calls everything (`all hosts` over several)."""
+
     def _connection_summary(self) -> tuple[str, str]:
         """The header's connection state: the poller's, unless a stream is worse off."""
         state, detail = self.connection, self.connection_detail
@@ -39,7 +42,7 @@ class StatusMixin:
         following, why the connection is down) comes before the counters, which are cut.
         """
         state, detail = self._connection_summary()
-        colour = {"connected": "green", "reconnecting": "yellow", "failed": "bold red"}.get(state, "yellow")
+        colour = self._state_style(state)
         pane = self.log_pane
         if self.range is not None:
             mode = Text(f"AT {self.range.label} · G: live", "bold magenta")
@@ -78,12 +81,19 @@ class StatusMixin:
             if index:
                 text.append(" ─ ", "dim")
             text.append_text(parts[key])
-        skipped = self.remote.skipped if self.remote is not None else ()
+        skipped = self._skipped()
         if skipped:
             text.append(" ─ ", "dim")
             text.append(f"⚠ {len(skipped)} skipped (invalid name): ", "yellow")
             text.append_text(safe_text(", ".join(skipped), "yellow"))
         return text
+
+    def _state_style(self, state: str) -> str:
+        return {"connected": "green", "reconnecting": "yellow", "failed": "bold red"}.get(state, "yellow")
+
+    def _skipped(self) -> tuple[str, ...]:
+        """Container names `docker ps` listed that docker does not allow (left out)."""
+        return self.remote.skipped if self.remote is not None else ()
 
     def channels_text(self) -> Text:
         """`2 conns · 27 streams (3 polled)`: the pool's connections and the followed logs."""
@@ -114,7 +124,9 @@ class StatusMixin:
 
     def _update_titles(self) -> None:
         pane = self.log_pane
-        what = self.filter.container or "all containers"
+        what = self.filter.container or self.filter.host or self.ALL_LABEL
+        if self.filter.host and not self.filter.container:
+            what += ": all containers"
         title = Text(f"LOGS: {what}")
         if self.filter_active:
             title.append(f" · {self.filter_label()}", "bold")
@@ -127,7 +139,7 @@ class StatusMixin:
             title.append(f" · PAUSED, {compact_count(pane.new_while_paused)} new", "bold yellow")
         pane.border_title = title
         store = self.shown_store
-        names = [self.filter.container] if self.filter.container else store.names
+        names = self.filter.names(store.names) or store.names
         dropped = sum(store.dropped.get(n, 0) for n in names)
         if dropped:
             pane.border_subtitle = Text(
@@ -155,8 +167,9 @@ class StatusMixin:
             text.append(f"{len(self.containers)} containers, {running} running\n", "bold")
             text.append("enter: show one container's logs · tab: next pane", "dim")
             return text
-        stream = self.streams.get(info.name)
-        stats = self.stats.get(info.name)
+        key = name or ""  # the store's key: `host/container` among several hosts
+        stream = self.streams.get(key)
+        stats = self.stats.get(key)
         facts = [
             ("image", info.image),
             ("id", info.id[:12]),
@@ -169,10 +182,10 @@ class StatusMixin:
             facts.append(("pids", stats.pids))
         if stream is not None:
             facts.append(("logs", f"{stream.state}: {stream.detail}" if stream.detail else stream.state))
-        dropped = self.store.dropped.get(info.name, 0)
+        dropped = self.store.dropped.get(key, 0)
         if dropped:
             facts.append(("dropped", f"{dropped} oldest lines (buffer limit)"))
-        text.append_text(safe_text(one_line(info.name), "bold"))
+        text.append_text(safe_text(one_line(key), "bold"))
         for label, value in facts:  # the server's words: sanitized, one line, never markup
             text.append(f"\n{label:>8} ", "dim")
             text.append_text(safe_text(one_line(str(value))))

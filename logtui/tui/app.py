@@ -4,16 +4,16 @@ All SSH work runs in async workers; the bytes they read are parsed in worker pro
 (`ParseProcess`, on the other cores) and the entries appended to a bounded inbox. The UI
 takes at most one budget of entries from it per tick (`_tick`) and redraws only what
 changed. The container list and stats are polled by one worker that schedules the next
-poll when it finishes, so polls never overlap. The app knows `RemoteDocker`, never asyncssh.
+poll when it finishes, so polls never overlap (`_onehost`; over several hosts, `_fleet`).
+The app knows `RemoteDocker`, never asyncssh.
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import ClassVar
@@ -31,22 +31,22 @@ from textual.widgets import DataTable, Footer, Input, Static
 from ..config import Settings
 from ..models import ContainerInfo, ContainerStats, LogEntry
 from ..parse_process import ParseProcess
-from ..remote import RemoteDocker, ResumePoint, since_for_hours
+from ..remote import RemoteDocker
 from ..settings_file import ViewSettings
-from ..transport import HostKeyNotTrusted
-from ._containers import ALL, ContainerList, ContainerRow
+from ._containers import ALL, ContainerList
 from ._errors import ErrorPane
 from ._help import HelpScreen
 from ._inbox import Inbox
 from ._logpane import LogPane
+from ._onehost import STATS_EVERY, OneHostMixin, StreamState
 from ._range import RangeMixin
 from ._reading import ReadingMixin
 from ._status import LEVEL_NAMES, StatusMixin, window_label
 from .digest import DigestBuilder, ErrorDigest, GroupMatcher
-from .render import short_memory, short_status, sparkline
+from .render import sparkline
 from .store import Filter, LogStore, compile_search, iso
 
-__all__ = ["LEVEL_NAMES", "WINDOWS", "LogtuiApp", "window_label"]
+__all__ = ["LEVEL_NAMES", "STATS_EVERY", "WINDOWS", "LogtuiApp", "StreamState", "window_label"]
 
 WINDOWS: tuple[float, ...] = (0.25, 1.0, 6.0, 24.0)
 """Time windows `t` cycles through, in hours."""
@@ -67,25 +67,15 @@ PREPARE_BLOCKS = 2
 POLL_S = 5.0
 """Pause between the end of one container poll and the start of the next: how soon a new
 container shows (an exited one shows at once: its log stream ends)."""
-STATS_EVERY = 2
-"""`docker stats` runs on every STATS_EVERY-th poll (and the first): CPU and memory move
-slowly, and each `docker stats --no-stream` costs the server a sampling pass."""
 
 
 def utc_now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-@dataclass
-class StreamState:
-    """The log stream of one container, as its follower last reported it."""
-
-    state: str = "connecting"
-    detail: str = ""
-
-
-class LogtuiApp(StatusMixin, ReadingMixin, RangeMixin, App[int]):
-    """logtui's dashboard (status texts, reading aids and time jumps live in the mixins)."""
+class LogtuiApp(OneHostMixin, StatusMixin, ReadingMixin, RangeMixin, App[int]):
+    """logtui's dashboard (where the data comes from, status texts, reading aids and time
+    jumps live in the mixins)."""
 
     CSS_PATH = "dashboard.tcss"
     TITLE = "logtui"
@@ -215,13 +205,12 @@ class LogtuiApp(StatusMixin, ReadingMixin, RangeMixin, App[int]):
         self.apply_view()
         self.apply_layout()
         self._parse = ParseProcess.start()
-        readers = self._parse.reader if self._parse is not None else None
-        self.remote = RemoteDocker(self.settings, reader_factory=readers)
+        self._open_remotes(self._parse.reader if self._parse is not None else None)
         self._update_titles()
         self._update_status()
         self._ticks = [self.set_interval(TICK_S, self._tick), self.set_interval(SLOW_TICK_S, self._slow_tick)]
         self.log_pane.focus()
-        self._poll()
+        self._start_polling()
 
     def on_resize(self, event: events.Resize) -> None:
         """The containers pane yields columns to the logs on narrow terminals (`_layout`).
@@ -239,107 +228,11 @@ class LogtuiApp(StatusMixin, ReadingMixin, RangeMixin, App[int]):
             if timer is not None:
                 timer.stop()  # the panes are going: nothing may draw into them now
         self.workers.cancel_all()
-        if self.remote is not None:
-            await self.remote.close()
+        await self._close_remotes()
         if self._parse is not None:
             self._parse.shutdown()
 
     # -- background work -------------------------------------------------------------------
-
-    @work(group="poll", exclusive=True, exit_on_error=False)
-    async def _poll(self) -> None:
-        """List containers and their stats, then schedule the next poll (never overlapping)."""
-        assert self.remote is not None
-        try:
-            containers = await self.remote.list_containers()
-            self._set_containers(containers)
-            self.connection, self.connection_detail = "connected", ""
-            running = [c.name for c in containers if c.running]
-            if running and (self._polls % STATS_EVERY == 0 or not self.stats):
-                try:
-                    stats = await self.remote.stats(running)
-                    self.stats = {s.name: s for s in stats}
-                except RuntimeError:
-                    pass  # stats are a nicety; the next poll tries again
-        except HostKeyNotTrusted as exc:
-            self.connection, self.connection_detail = "failed", str(exc)
-        except ValueError as exc:  # unusable key or settings: retrying will not help
-            self.connection, self.connection_detail = "failed", str(exc)
-            return
-        except RuntimeError as exc:
-            self.connection = "reconnecting" if self._polls else "failed"
-            self.connection_detail = str(exc)
-            self.stats = {}  # stale numbers would mislead
-        finally:
-            self._polls += 1
-            self._refresh_containers()
-            self._update_status()
-        self.set_timer(self.poll_interval, self._poll)
-
-    def _set_containers(self, containers: list[ContainerInfo]) -> None:
-        known = set(self.containers)
-        self.containers = {c.name: c for c in containers}
-        if known != set(self.containers):
-            self.apply_layout()  # the name column fits the longest name
-        for info in containers:
-            if info.state == "created" or info.name in self._following:
-                continue  # never started (no logs yet), or already followed
-            if info.name in self._followed and not info.running:
-                continue  # an exited container's log is complete: read once per window
-            self._start_follower(info.name)
-        self.log_pane.set_names(list(self.containers))
-
-    def _start_follower(self, name: str) -> None:
-        self._following.add(name)
-        self._followed.add(name)
-        self.streams[name] = StreamState()
-        self.run_worker(
-            self._follow(name, self._generation),
-            name=f"follow:{name}",
-            group="follow",
-            exit_on_error=False,
-        )
-
-    async def _follow(self, name: str, generation: int) -> None:
-        """One container's stream: the window's history, then new lines as they come."""
-        assert self.remote is not None
-        since, skip = self._resume_point(name)
-        inbox = self._inbox
-
-        def on_state(state: str, detail: str) -> None:
-            if generation == self._generation:
-                self.streams[name] = StreamState(state, detail)
-
-        try:
-            async for batch in self.remote.follow(
-                name, since=since, on_state=on_state, max_retries=self.follow_retries
-            ):
-                if skip is not None:
-                    batch = [e for e in batch if skip(e)]
-                if batch:
-                    inbox.put(generation, name, batch)
-                while inbox.full and generation == self._generation:
-                    await asyncio.sleep(0.01)  # the UI is behind: stop reading, SSH pushes back
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:  # one container's failure must not stop the others
-            on_state("failed", str(exc))
-        finally:
-            if generation == self._generation:
-                self._following.discard(name)
-
-    def _resume_point(self, name: str) -> tuple[str, Callable[[LogEntry], bool] | None]:
-        """Where a container's (re)started stream begins, and a filter against repeats.
-
-        A container that stopped and started again keeps its lines: the new stream starts at
-        each stream's newest Docker stamp already held (the older of stdout's and stderr's),
-        skipping what is held, exactly as a reconnect does (`ResumePoint`).
-        """
-        buffer = self.store.buffers.get(name)
-        resume = ResumePoint(buffer or ())
-        if not resume.timestamp:
-            return since_for_hours(self.window_hours), None
-        return resume.timestamp, resume.make_filter()
 
     def _tick(self) -> None:
         with contextlib.suppress(NoMatches):  # the panes are gone: the app is closing
@@ -361,7 +254,7 @@ class LogtuiApp(StatusMixin, ReadingMixin, RangeMixin, App[int]):
             self.log_pane.add(added, evicted)
             # Keep the shown containers' time-ordered merge current, a tick's worth at a
             # time, so that a level switch or clearing a search is a mask, not a catch-up.
-            names = None if self.filter.container is None else [self.filter.container]
+            names = self.filter.names(self.store.names)
             self.store.keep_merged(names, max_overlap=4 * len(added))
         if self._errors_dirty and time.monotonic() - self._digest_started >= DIGEST_EVERY_S:
             self._refresh_digest()  # soon after errors arrive, at most once a second
@@ -386,13 +279,7 @@ class LogtuiApp(StatusMixin, ReadingMixin, RangeMixin, App[int]):
 
     def _refresh_digest(self, force: bool = False) -> None:
         """Rebuild the error digest on a worker thread when errors or stream states changed."""
-        problems = {
-            name: f"{s.state}: {s.detail}" if s.detail else s.state
-            for name, s in self.streams.items()
-            if s.state in ("reconnecting", "failed")
-        }
-        if self.connection in ("reconnecting", "failed") and self.connection_detail:
-            problems["server"] = f"{self.connection}: {self.connection_detail}"
+        problems = self._problems()
         if not (self._errors_dirty or force or problems != self.digest.problems):
             return
         if self._digest_running and not force:
@@ -435,57 +322,11 @@ class LogtuiApp(StatusMixin, ReadingMixin, RangeMixin, App[int]):
         self.query_one("#errors").border_title = title
         self._refresh_containers()
 
-    def _refresh_containers(self) -> None:
-        selected = self.filter.container
-        running = sum(1 for c in self.containers.values() if c.running)
-        rows = [
-            ContainerRow(
-                ALL,
-                status=f"{running}/{len(self.containers)} up",
-                errors=sum(self.digest.counts.values()),
-                spark=sparkline(
-                    [
-                        sum(x)
-                        for x in zip(
-                            *(self.store.rate(n, self.clock()) for n in self.store.names),
-                            strict=True,
-                        )
-                    ]
-                )
-                if self.store.names
-                else "",
-                selected=selected is None,
-            )
-        ]
-        listed = sorted(self.containers.values(), key=lambda c: (not c.running, c.name))
-        names = [c.name for c in listed]
-        names += [n for n in self.store.names if n not in self.containers]
-        for name in names:
-            info = self.containers.get(name)
-            stats = self.stats.get(name)
-            stream = self.streams.get(name)
-            rows.append(
-                ContainerRow(
-                    name,
-                    state=info.state if info else "removed",
-                    status=short_status(info.state, info.status) if info else "removed",
-                    errors=self.digest.counts.get(name, 0),
-                    cpu=f"{stats.cpu_percent:.1f}%" if stats and info and info.running else "",
-                    mem=short_memory(stats.mem_usage) if stats and info and info.running else "",
-                    spark=self._spark.get(name, ""),
-                    stream=stream.state if stream else "",
-                    selected=selected == name,
-                )
-            )
-        self.container_list.update_rows(rows)
-        self._update_details()
-
     # -- filters ---------------------------------------------------------------------------
 
     def _apply_filter(self, filter: Filter) -> None:
         self.filter = filter
-        if self.remote is not None:  # the container looked at gets a live channel first
-            self.remote.pin([filter.container] if filter.container else [])
+        self._pin(filter)
         pane = self.log_pane
         pane.empty_message = "no lines match the filter" if self.filter_active else "waiting for log lines…"
         pane.rebuild(self.shown_store, filter)
@@ -494,7 +335,7 @@ class LogtuiApp(StatusMixin, ReadingMixin, RangeMixin, App[int]):
         self._refresh_containers()
 
     def action_level(self, level: str) -> None:
-        self._apply_filter(Filter(self.filter.container, level, self.filter.pattern))
+        self._apply_filter(replace(self.filter, min_level=level))
 
     def action_search(self) -> None:
         search = self.query_one("#search", Input)
@@ -507,7 +348,7 @@ class LogtuiApp(StatusMixin, ReadingMixin, RangeMixin, App[int]):
     def _prepare_search(self) -> None:
         if self._preparing is None:
             return  # a tick that was already queued when the timer was stopped
-        names = None if self.filter.container is None else [self.filter.container]
+        names = self.filter.names(self.shown_store.names)
         try:
             open_ = self.query_one("#search", Input).display
         except NoMatches:  # the app is closing
@@ -526,12 +367,12 @@ class LogtuiApp(StatusMixin, ReadingMixin, RangeMixin, App[int]):
         """Show only entries matching `text` (a regex, or literal if it is not one)."""
         self.search_text = text
         if not text:
-            self._apply_filter(Filter(self.filter.container, self.filter.min_level, None))
+            self._apply_filter(replace(self.filter, pattern=None))
             return
         pattern, error = compile_search(text)
         if error:
             self.notify(error, title="search", severity="warning", markup=False)
-        self._apply_filter(Filter(self.filter.container, self.filter.min_level, pattern))
+        self._apply_filter(replace(self.filter, pattern=pattern))
         if not self.log_pane.view.rows:
             self.notify(f"no lines match {text!r}", title="search", markup=False)
 
@@ -541,9 +382,9 @@ class LogtuiApp(StatusMixin, ReadingMixin, RangeMixin, App[int]):
         an error group's members (template equality; they are errors)."""
         if isinstance(event.pattern, GroupMatcher):
             self.search_text = event.pattern.template  # Esc clears it, as any search
-            self._apply_filter(Filter(self.filter.container, "ERROR", event.pattern))
+            self._apply_filter(replace(self.filter, min_level="ERROR", pattern=event.pattern))
         else:
-            self.filter = Filter(self.filter.container, "DEBUG", self.filter.pattern)
+            self.filter = replace(self.filter, min_level="DEBUG")
             self.search(event.pattern)
         if self.log_pane.view.rows:
             self.log_pane.focus()
@@ -583,7 +424,7 @@ class LogtuiApp(StatusMixin, ReadingMixin, RangeMixin, App[int]):
 
     def select_container(self, name: str | None) -> None:
         """Show one container (None: all of them merged)."""
-        self._apply_filter(Filter(name, self.filter.min_level, self.filter.pattern))
+        self._apply_filter(replace(self.filter, container=name, host=None))
 
     # -- following, scrolling --------------------------------------------------------------
 

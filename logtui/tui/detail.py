@@ -24,6 +24,7 @@ from textual.widgets import DataTable, Footer, Static
 
 from ..models import LogEntry
 from ..textsafe import json_for_terminal, one_line, sanitize_for_terminal
+from ._hosted import entry_host, host_colour
 from .message import flat_fields, parse_json_object, parse_logfmt, text_fields
 from .render import LEVEL_STYLES, container_colour, safe_text
 
@@ -77,6 +78,10 @@ class DetailScreen(Screen[FilterOn | None]):
     def compose(self) -> ComposeResult:
         entry = self.entry
         head = Text(end="", no_wrap=True, overflow="ellipsis")
+        host = entry_host(entry)
+        if host is not None:  # among several hosts: which one (the name the user gave it)
+            head.append_text(safe_text(one_line(host), f"bold {host_colour(host)}"))
+            head.append(" ")
         head.append_text(
             safe_text(one_line(entry.container_name), f"bold {container_colour(entry.container_name)}")
         )

@@ -18,6 +18,7 @@ from rich.text import Text
 from ..analysis import ErrorGroup, headline_template
 from ..models import LEVEL_RANK, LogEntry
 from ..textsafe import strip_escapes
+from ._hosted import entry_key, key_host, key_name
 from .render import container_colour, safe_text
 from .store import LogStore
 
@@ -104,7 +105,7 @@ class DigestBuilder:
             counts,
             [
                 {
-                    "container": e.container_name,
+                    "container": entry_key(e),
                     "timestamp": e.timestamp,
                     "message": e.message,
                     "severity": "critical",
@@ -130,7 +131,7 @@ class _Group:
 
     def add(self, entry: LogEntry) -> None:
         self.count += 1
-        self.containers.add(entry.container_name)
+        self.containers.add(entry_key(entry))  # `host/name` among several hosts
         if LEVEL_RANK.get(entry.level, 0) > LEVEL_RANK.get(self.level, 0):
             self.level = entry.level
         self.first_seen = min(self.first_seen, entry.timestamp)
@@ -237,7 +238,7 @@ def digest_lines(digest: ErrorDigest) -> list[tuple[Text, Target | None]]:
     for name, reason in sorted(digest.problems.items()):
         line = row()
         line.append("⚠ ", "bold yellow")
-        line.append(name, container_colour(name))
+        line.append(name, container_colour(key_name(name)))
         line.append(": ")
         line.append_text(safe_text(reason.replace("\n", " "), "yellow"))
         rows.append((line, None))
@@ -256,7 +257,7 @@ def digest_lines(digest: ErrorDigest) -> list[tuple[Text, Target | None]]:
     for index, (name, count) in enumerate(ranked):
         if index:
             line.append(" · ", "dim")
-        line.append(name, container_colour(name))
+        line.append(name, container_colour(key_name(name)))
         line.append(f" {count}", "bold red")
     rows.append((line, None))
     for issue in digest.critical:
@@ -264,7 +265,7 @@ def digest_lines(digest: ErrorDigest) -> list[tuple[Text, Target | None]]:
         first = str(issue["message"]).split("\n")[0]
         line.append(" CRIT ", "bold white on red")
         line.append(f" {_clock(issue['timestamp'])} ", "dim")
-        line.append(str(issue["container"]), container_colour(str(issue["container"])))
+        line.append(str(issue["container"]), container_colour(key_name(str(issue["container"]))))
         line.append("  ")
         line.append_text(safe_text(first, "bold"))
         target = literal_pattern(first[:MAX_CRITICAL_PATTERN]) if first.strip() else None
@@ -275,7 +276,11 @@ def digest_lines(digest: ErrorDigest) -> list[tuple[Text, Target | None]]:
         line.append(f" ×{group.count:<5}", style)
         line.append(f"last {_clock(group.last_seen)}  ", "dim")
         names = sorted(group.containers)
-        line.append(",".join(names), container_colour(names[0]) if names else "")
+        hosts = {key_host(n) for n in names} - {None}
+        if len(hosts) > 1:  # the same error on several servers: say so, name the containers once
+            line.append(f"on {len(hosts)} hosts ", "bold")
+            names = sorted({key_name(n) for n in names})
+        line.append(",".join(names), container_colour(key_name(names[0])) if names else "")
         line.append("  ")
         line.append_text(safe_text(group.template.split("\n")[0]))
         rows.append((line, GroupMatcher(group.template) if group.template.strip() else None))

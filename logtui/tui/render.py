@@ -16,6 +16,7 @@ from rich.text import Text
 
 from ..models import LogEntry
 from ..textsafe import sanitize_for_terminal
+from ._hosted import entry_host, host_colour
 from ._layout import RowColumns
 from .message import Shown
 from .message import shown as message_shown
@@ -179,6 +180,10 @@ def entry_row(
         if columns.time:
             tint = container_colour(name) if columns.tinted else "dim"
             text.append(_time_text(entry, look, now), tint)
+            text.append(" ")
+        if columns.host:
+            host = entry_host(entry) or ""
+            text.append(fit(host, columns.host), host_colour(host))
             text.append(" ")
         if columns.name:
             text.append(fit(name, columns.name), container_colour(name))

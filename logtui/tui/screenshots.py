@@ -1,8 +1,9 @@
 """Make the README's pictures with the app itself: `python -m logtui.tui.screenshots [DIR]`.
 
 Runs the dashboard headless against the demo host and saves SVGs (Textual's own
-screenshot) of the main view, errors only, a search, the detail view of a JSON line, and
-the main view at 80×24; with `rsvg-convert` on the PATH, PNG copies too.
+screenshot) of the main view, errors only, a search, the detail view of a JSON line, the
+main view at 80×24, and three demo hosts at once (`fleet`); with `rsvg-convert` on the
+PATH, PNG copies too.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import time
 from pathlib import Path
 
 from ..config import Settings
-from ..simhost.demo import demo_host
+from ..simhost.demo import demo_fleet, demo_host
 from ._run import configure_file_logging
 
 SIZE = (160, 44)
@@ -61,6 +62,26 @@ async def _shoot(settings: Settings, out: Path) -> list[Path]:
     return saved
 
 
+async def _shoot_fleet(hosts: list[Settings], out: Path) -> Path:
+    """Three hosts: grouped containers, the host column, errors on several hosts."""
+    from . import create_app
+
+    app = create_app(hosts, export_dir=Path(tempfile.gettempdir()))
+    async with app.run_test(size=SIZE) as pilot:
+        names = {s.display for s in hosts}
+        deadline = time.monotonic() + 30
+        while not (
+            {key.split("/")[0] for key, buffer in app.store.buffers.items() if buffer} == names
+            and {key.split("/")[0] for key in app.stats} == names
+            and app.digest.counts
+        ):
+            if time.monotonic() > deadline:
+                raise RuntimeError("the demo hosts did not fill the dashboard in 30 s")
+            await pilot.pause(0.1)
+        await pilot.pause(2.2)
+        return Path(app.save_screenshot(filename="fleet.svg", path=str(out)))
+
+
 def to_png(svg: Path) -> Path | None:
     """A PNG beside `svg` via rsvg-convert, if installed (spaces kept as the terminal shows)."""
     tool = shutil.which("rsvg-convert")
@@ -81,8 +102,11 @@ def main(argv: list[str] | None = None) -> int:
     out.mkdir(parents=True, exist_ok=True)
     handle = configure_file_logging()
     logging.getLogger("asyncio").setLevel(logging.CRITICAL)
-    with handle, demo_host() as settings:
-        saved = asyncio.run(_shoot(settings, out))
+    with handle:
+        with demo_host() as settings:
+            saved = asyncio.run(_shoot(settings, out))
+        with demo_fleet(3) as hosts:
+            saved.append(asyncio.run(_shoot_fleet(hosts, out)))
     for svg in saved:
         png = to_png(svg)
         print(svg, png or "(no rsvg-convert: SVG only)")

@@ -21,6 +21,7 @@ from operator import attrgetter
 
 from ..models import ERROR_LEVELS, LEVEL_RANK, LogEntry, message_sources
 from ..textsafe import strip_escapes
+from ._hosted import entry_host, entry_key, key_host
 
 _timestamp = attrgetter("timestamp")
 _AT_LEAST = {rank: bytes(int(r >= rank) for r in range(256)) for rank in LEVEL_RANK.values()}
@@ -142,7 +143,7 @@ class Merged:
             order = {name: i for i, name in enumerate(self.names)}
 
             def by_time(entry: LogEntry) -> tuple[str, int]:
-                return entry.timestamp, order[entry.container_name]
+                return entry.timestamp, order[entry_key(entry)]
 
             tail = list(merge(entries[at:], fresh, key=by_time))  # ties: kept ones first
         self.key = key
@@ -500,20 +501,34 @@ class Filter:
     """What the log pane shows: one container or all, a minimum level, a text pattern."""
 
     container: str | None = None
-    """Container shown, or None for all containers merged."""
+    """Container shown (its store key: `host/name` among several hosts), or None for all
+    containers merged."""
     min_level: str = "DEBUG"
     pattern: re.Pattern[str] | None = None
+    host: str | None = None
+    """Among several hosts, the one host shown (all of its containers), or None."""
 
     @property
     def passes_all(self) -> bool:
         """True when every entry matches (nothing to test per entry)."""
-        return self.container is None and self.min_level == "DEBUG" and self.pattern is None
+        everywhere = self.container is None and self.host is None
+        return everywhere and self.min_level == "DEBUG" and self.pattern is None
+
+    def names(self, keys: Iterable[str]) -> list[str] | None:
+        """Which of the store's `keys` this filter shows (None: all of them)."""
+        if self.container is not None:
+            return [self.container]
+        if self.host is not None:
+            return [k for k in keys if key_host(k) == self.host]
+        return None
 
     def select(self, entries: Iterable[LogEntry]) -> list[LogEntry]:
         """The entries that match, in their order (`matches` over a batch, test by test)."""
         chosen = list(entries)
         if self.container is not None:
-            chosen = [e for e in chosen if e.container_name == self.container]
+            chosen = [e for e in chosen if entry_key(e) == self.container]
+        if self.host is not None:
+            chosen = [e for e in chosen if entry_host(e) == self.host]
         min_rank = LEVEL_RANK[self.min_level]
         if min_rank:
             rank = LEVEL_RANK.get
@@ -531,7 +546,9 @@ class Filter:
         return chosen
 
     def matches(self, entry: LogEntry) -> bool:
-        if self.container is not None and entry.container_name != self.container:
+        if self.container is not None and entry_key(entry) != self.container:
+            return False
+        if self.host is not None and entry_host(entry) != self.host:
             return False
         if LEVEL_RANK.get(entry.level, 1) < LEVEL_RANK[self.min_level]:
             return False
@@ -583,7 +600,7 @@ class FilteredView:
         if filter is not None:
             self.filter = filter
         current = self.filter
-        names = None if current.container is None else [current.container]
+        names = current.names(store.names)
         min_rank = LEVEL_RANK[current.min_level]
         if current.pattern is None:
             store.forget_text()

@@ -154,3 +154,128 @@ def test_logs_follow_over_twelve_hosts(tmp_path: Path, sshd_installed: None) -> 
     assert names[DOWN] in stderr and "HOST KEY CHANGED" in stderr, stderr
     fast = [first_seen[i] for i in want if i != SLOW]
     assert max(fast) < first_seen[SLOW], (fast, first_seen[SLOW])  # the slow host held nobody back
+
+
+DASH_HOSTS, DASH_CONTAINERS, DASH_FUTURE_S = 5, 3, 6
+DASH_DOWN, DASH_CHANGED = 3, 4
+
+
+async def test_dashboard_over_sshd_hosts(tmp_path: Path, sshd_installed: None) -> None:
+    """The dashboard (App.run_test) over five sshd hosts: one down, one with a changed key.
+
+    The three others fill the screen, each line exactly once (history and live), grouped by
+    host; the two it cannot read say why in their rows.
+    """
+    from textual.pilot import Pilot
+
+    from logtui.hosts import load_hosts
+    from logtui.tui import create_app
+    from logtui.tui._fleet import FleetApp
+    from logtui.tui._fleet_rows import HOST_ROW, WHY_ROW
+    from logtui.tui._hosted import entry_host
+
+    now = time.time()
+    keygen(tmp_path / "client_ed25519")
+    servers = []
+    for index in range(DASH_HOSTS):
+        folder = tmp_path / f"dash{index}"
+        folder.mkdir()
+        for name in ("client_ed25519", "client_ed25519.pub"):
+            shutil.copy(tmp_path / name, folder / name)
+        boxes = [
+            {
+                "name": f"c{n}",
+                "lines": [
+                    {
+                        "ts": now + s + n / 100,
+                        "stream": "stderr" if s % 4 == 0 else "stdout",
+                        "text": f"d{index} c{n} s{s}",
+                    }
+                    for s in range(-PAST_S, DASH_FUTURE_S)
+                ],
+            }
+            for n in range(DASH_CONTAINERS)
+        ]
+        (folder / "scenario.json").write_text(json.dumps({"default_containers": False, "containers": boxes}))
+        server = Sshd(
+            folder,
+            env={"LOGTUI_SIM_SCENARIO": str(folder / "scenario.json")},
+            address=f"127.0.0.{20 + index}",
+        )
+        servers.append(server)
+        if index != DASH_DOWN:
+            server.start()
+    lines = [s.known_hosts.read_text() for i, s in enumerate(servers) if i != DASH_CHANGED]
+    keygen(tmp_path / "other_host_key")
+    public = (tmp_path / "other_host_key.pub").read_text().split()
+    lines.append(f"[{servers[DASH_CHANGED].address}]:{servers[DASH_CHANGED].port} {public[0]} {public[1]}\n")
+    (tmp_path / "known_hosts").write_text("".join(lines))
+    names = [f"{s.user}@{s.address}:{s.port}" for s in servers]
+    env = {
+        "LOGTUI_SSH_KEY_FILE": str(tmp_path / "client_ed25519"),
+        "LOGTUI_KNOWN_HOSTS": str(tmp_path / "known_hosts"),
+        "LOGTUI_AUDIT_LOG": str(tmp_path / "audit.jsonl"),
+        "LOGTUI_CONNECT_TIMEOUT": "5",
+    }
+    live = [i for i in range(DASH_HOSTS) if i not in (DASH_DOWN, DASH_CHANGED)]
+    want = {
+        names[i]: Counter(
+            f"d{i} c{n} s{s}" for n in range(DASH_CONTAINERS) for s in range(-PAST_S, DASH_FUTURE_S)
+        )
+        for i in live
+    }
+    app = create_app(load_hosts(env, names), poll_interval=1.0, export_dir=tmp_path)
+    assert isinstance(app, FleetApp)
+
+    def got() -> dict[str | None, Counter[str]]:
+        counts: dict[str | None, Counter[str]] = {}
+        for buffer in app.store.buffers.values():
+            for entry in buffer:
+                counts.setdefault(entry_host(entry), Counter())[entry.message] += 1
+        return counts
+
+    async def wait_for(pilot: Pilot, condition, timeout: float) -> None:  # type: ignore[no-untyped-def]
+        deadline = time.monotonic() + timeout
+        while not condition():
+            assert time.monotonic() < deadline, f"timed out: {condition}"
+            await pilot.pause(0.1)
+
+    try:
+        async with app.run_test(size=(160, 48)) as pilot:
+            started = time.monotonic()
+            history = lambda: all(  # noqa: E731
+                sum(got().get(names[i], Counter()).values()) >= DASH_CONTAINERS * PAST_S for i in live
+            )
+            await wait_for(pilot, history, timeout=30)
+            filled_s = time.monotonic() - started
+            await wait_for(
+                pilot,
+                lambda: (
+                    time.time() > now + DASH_FUTURE_S + 2 and all(got().get(h) == c for h, c in want.items())
+                ),
+                timeout=60,
+            )
+            await wait_for(
+                pilot,
+                lambda: {app.hosts[names[i]].connection for i in (DASH_DOWN, DASH_CHANGED)} == {"failed"},
+                timeout=20,
+            )
+            await pilot.pause(0.5)
+            assert set(got()) == set(want)  # nothing from the two it cannot read
+            assert "3/5 hosts connected" in app.status_text().plain
+            rows = list(app.container_list._shown)
+            for i in (DASH_DOWN, DASH_CHANGED):
+                assert rows.index(WHY_ROW + names[i]) == rows.index(HOST_ROW + names[i]) + 1
+            text = "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+            assert "connection refused" in text and "HOST KEY CHANGED: refused" in text
+            assert "HOST KEY CHANGED" in app.hosts[names[DASH_CHANGED]].detail
+            # the grouped containers pane: each live host's row, then its containers
+            for i in live:
+                at = rows.index(HOST_ROW + names[i])
+                assert rows[at + 1 : at + 1 + DASH_CONTAINERS] == [
+                    f"{names[i]}/c{n}" for n in range(DASH_CONTAINERS)
+                ]
+    finally:
+        for server in servers:
+            server.stop()
+    assert filled_s < 15, filled_s  # the down and refused hosts held nobody back
