@@ -27,6 +27,8 @@ if TYPE_CHECKING:
 class FleetViewMixin:
     """The status, containers pane and details of `FleetApp`."""
 
+    _drawn_shape: tuple[object, ...] = ()
+
     @staticmethod
     def _host_keys(mapping: dict[str, Any], host: str) -> list[str]:
         """The keys (`host/container`) of one host in `mapping`."""
@@ -98,14 +100,27 @@ class FleetViewMixin:
             total += sum(counts[-5:])
         self.lines_per_second = total / 10.0
         self._refresh_digest()
-        self._refresh_containers()
+        self._draw_containers()
 
     def _spark_of(self, keys: Sequence[str]) -> str:
         rates = [self._rates[k] for k in keys if k in self._rates]
         return sparkline([sum(column) for column in zip(*rates, strict=True)]) if rates else ""
 
     def _refresh_containers(self) -> None:
+        """Redraw the pane now if a host's state or the containers changed (the screen fills
+        host by host), else at the next second's recount: every change of a cell redraws
+        the whole table, and a dozen hosts' polls, stats and counts would do that many
+        times a second."""
+        shape = self._shape()
+        if shape != self._drawn_shape:
+            self._draw_containers()
+
+    def _shape(self) -> tuple[object, ...]:
+        return (tuple(h.connection for h in self.hosts.values()), tuple(self.containers), self.filter)
+
+    def _draw_containers(self) -> None:
         """All hosts, then each host's row (and why it is down), then its containers."""
+        self._drawn_shape = self._shape()
         chosen = self.filter
         counts = self.digest.counts
         rows: list[Row] = [

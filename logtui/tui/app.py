@@ -110,6 +110,10 @@ class LogtuiApp(OneHostMixin, StatusMixin, ReadingMixin, RangeMixin, App[int]):
         Binding("escape", "clear_search", "clear search", show=False),
     ]
 
+    MERGE_OVERLAP = 0
+    """Kept entries a tick's new ones may reach back over and still be merged in (beyond
+    four times their number); several hosts' lines arrive further out of order."""
+
     connection: var[str] = var("connecting")
     """connecting, connected, reconnecting or failed."""
     connection_detail: var[str] = var("")
@@ -255,7 +259,7 @@ class LogtuiApp(OneHostMixin, StatusMixin, ReadingMixin, RangeMixin, App[int]):
             # Keep the shown containers' time-ordered merge current, a tick's worth at a
             # time, so that a level switch or clearing a search is a mask, not a catch-up.
             names = self.filter.names(self.store.names)
-            self.store.keep_merged(names, max_overlap=4 * len(added))
+            self.store.keep_merged(names, max_overlap=max(4 * len(added), self.MERGE_OVERLAP))
         if self._errors_dirty and time.monotonic() - self._digest_started >= DIGEST_EVERY_S:
             self._refresh_digest()  # soon after errors arrive, at most once a second
         self._update_titles()

@@ -15,7 +15,6 @@ from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from heapq import merge
 from itertools import accumulate, chain, compress, islice
 from operator import attrgetter
 
@@ -145,7 +144,10 @@ class Merged:
             def by_time(entry: LogEntry) -> tuple[str, int]:
                 return entry.timestamp, order[entry_key(entry)]
 
-            tail = list(merge(entries[at:], fresh, key=by_time))  # ties: kept ones first
+            # A stable sort of the two sorted runs is their merge, done in C (Timsort finds
+            # the runs): ties keep the kept ones first, as a merge would.
+            tail = entries[at:] + fresh
+            tail.sort(key=by_time)
         self.key = key
         appended = at == len(entries)
         entries[at:] = tail
@@ -645,7 +647,9 @@ class FilteredView:
                 start = end
         else:  # a burst of older lines: merge it with the rows it overlaps, O(overlap + m)
             at = bisect_right(rows, fresh[0].timestamp, key=_timestamp)
-            rows[at:] = merge(rows[at:], new_rows, key=_timestamp)
+            tail = rows[at:] + new_rows
+            tail.sort(key=_timestamp)  # stable: the merge of the two sorted runs, in C
+            rows[at:] = tail
         return len(new_rows)
 
     def remove(self, evicted: list[LogEntry]) -> int:
