@@ -66,6 +66,9 @@ class FleetApp(FleetViewMixin, LogtuiApp):
     """logtui's dashboard over several hosts."""
 
     ALL_LABEL = "all hosts"
+    MERGE_OVERLAP = 20_000
+    """Hosts deliver a second or more apart: their lines are merged in rather than the kept
+    merge being dropped (and rebuilt whole at the next key press)."""
 
     def __init__(self, hosts: Sequence[Settings], **options: Any) -> None:
         if len(hosts) < 2:
