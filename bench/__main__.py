@@ -35,11 +35,15 @@ TARGETS: dict[str, tuple[str, float | None]] = {
     "stock_sshd_60_containers_first_line_s": ("<=", 15),
     "stock_sshd_60_containers_idle_commands_per_min": ("min", None),
     "stock_sshd_connections": ("<=", 4),
+    "fleet_12_hosts_first_screen_s": ("<=", 5),
+    "fleet_12_hosts_idle_commands_per_min": ("<=", 216),
+    "fleet_12_hosts_rss_mb": ("min", None),
+    "fleet_12_hosts_key_to_frame_p99_ms": ("<=", 50),
 }
 
 
 def _suites(quick: bool) -> dict[str, Callable[[], dict[str, Any]]]:
-    from . import fuzz_guard, idle, ingest, keys, live, startup, stock_sshd, store_ops
+    from . import fleet, fuzz_guard, idle, ingest, keys, live, startup, stock_sshd, store_ops
 
     return {
         "ingest": lambda: ingest.run(1_000_000, repeat=1 if quick else 3),
@@ -50,6 +54,7 @@ def _suites(quick: bool) -> dict[str, Callable[[], dict[str, Any]]]:
         "idle": lambda: idle.run(20 if quick else 60),
         "fuzz": lambda: fuzz_guard.run(100_000 if quick else 1_000_000, 1),
         "stock_sshd": lambda: stock_sshd.run(20 if quick else 60),
+        "fleet": lambda: fleet.run(20 if quick else 60, rounds=1 if quick else 3),
     }
 
 
