@@ -219,6 +219,8 @@ async def test_a_host_row_filters_to_that_host_and_keys_keep_it(make_app) -> Non
         assert shown_hosts(app) == {"prod-3"} and len(list(app.log_pane.view.unique_entries())) == 3
         await choose_row(pilot, app, "\x00all")
         assert shown_hosts(app) == set(HOSTS) and app.log_pane.look.columns.host > 0
+        await pilot.press("question_mark")
+        assert "a host's row shows that host" in screen_text(app)
 
 
 async def test_live_lines_of_a_filtered_host_arrive_and_others_stay_out(make_app, fleet) -> None:

@@ -31,6 +31,7 @@ from ..textsafe import one_line
 from ..transport import HostKeyNotTrusted
 from ._fleet_rows import row_host
 from ._fleet_view import FleetViewMixin
+from ._help import FLEET_KEYS, HelpScreen
 from ._hosted import HostedName, entry_host, entry_key, key_host, key_name
 from ._layout import HOST_CAP
 from ._onehost import STATS_EVERY, StreamState
@@ -276,6 +277,9 @@ class FleetApp(FleetViewMixin, LogtuiApp):
             h.name: h.detail for h in hosts if h.connection != "connected" and h.detail
         }
         return document
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen(FLEET_KEYS))
 
     def set_window(self, hours: float) -> None:
         self._rates.clear()

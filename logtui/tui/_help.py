@@ -37,11 +37,20 @@ KEYS: tuple[tuple[str, str], ...] = (
 )
 
 
-def help_table() -> Table:
+FLEET_KEYS = tuple(
+    ("", "containers: a host's row shows that host, a container that one (first row: all)")
+    if what.startswith("containers:")
+    else (key, what)
+    for key, what in KEYS
+)
+"""The keys over several hosts: Enter on the containers pane also takes a host."""
+
+
+def help_table(keys: tuple[tuple[str, str], ...] = KEYS) -> Table:
     table = Table(box=None, show_header=False, padding=(0, 2))
     table.add_column(style="bold cyan", no_wrap=True)
     table.add_column()
-    for key, what in KEYS:
+    for key, what in keys:
         table.add_row(key, what)
     return table
 
@@ -55,10 +64,14 @@ class HelpScreen(ModalScreen[None]):
         Binding("question_mark", "dismiss", "close", show=False),
     ]
 
+    def __init__(self, keys: tuple[tuple[str, str], ...] = KEYS) -> None:
+        super().__init__()
+        self.keys = keys
+
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help-box"):  # 80×24 shows part; the arrows scroll
             yield Static(Text("logtui keys", style="bold"), id="help-title")
-            yield Static(help_table(), id="help-keys")
+            yield Static(help_table(self.keys), id="help-keys")
             yield Static(
                 Text(
                     "READ-ONLY: logtui only runs docker ps, logs, inspect and stats on the "
