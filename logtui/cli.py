@@ -522,13 +522,25 @@ def _run_command(args: argparse.Namespace) -> int:
         from .hosts import host_list, load_hosts
 
         env = read_environment()
-        if host_list(env, args.hosts):  # several hosts (or one named with --host)
+        configured = _configured_hosts(args)
+        if host_list(env, args.hosts, configured):  # several hosts (or one named with --host)
             from . import cli_fleet
 
-            hosts = [_with_flags(s, args) for s in load_hosts(env, args.hosts)]
+            hosts = [_with_flags(s, args) for s in load_hosts(env, args.hosts, configured)]
             return cli_fleet.run(args, out, hosts)
     with _settings_or_demo(args) as settings:
         return asyncio.run(main(settings))
+
+
+def _configured_hosts(args: argparse.Namespace) -> list[str]:
+    """The settings file's `hosts` (`--config PATH`, else ~/.config/logtui/config.toml)."""
+    from pathlib import Path
+
+    from .settings_file import default_path
+    from .settings_file import load as load_view
+
+    path = Path(args.config).expanduser() if args.config else default_path()
+    return load_view(path, missing_ok=args.config is None).hosts  # a bad file: exit 2
 
 
 def _run_dashboard(args: argparse.Namespace) -> int:
@@ -550,8 +562,9 @@ def _run_dashboard(args: argparse.Namespace) -> int:
     from .hosts import host_list, load_hosts
 
     env = read_environment()
-    if host_list(env, args.hosts):  # several hosts (or one named with --host)
-        return run_dashboard([_with_flags(s, args) for s in load_hosts(env, args.hosts)], **view_options)
+    if host_list(env, args.hosts, view.hosts):  # several hosts (or one named with --host)
+        hosts = load_hosts(env, args.hosts, view.hosts)
+        return run_dashboard([_with_flags(s, args) for s in hosts], **view_options)
     try:
         settings = load_settings(env)
     except ValueError as exc:

@@ -41,9 +41,14 @@ def parse_host_spec(spec: str) -> tuple[str, str | None, int | None]:
     return host, match["user"], port
 
 
-def host_list(env: Mapping[str, str], hosts: Sequence[str] | None = None) -> list[str]:
-    """The hosts asked for: `hosts` if given, else LOGTUI_HOSTS (commas or spaces); may be empty."""
+def host_list(
+    env: Mapping[str, str], hosts: Sequence[str] | None = None, configured: Sequence[str] = ()
+) -> list[str]:
+    """The hosts asked for: `hosts` if given, else LOGTUI_HOSTS (commas or spaces), else the
+    settings file's `hosts` (`configured`); may be empty."""
     specs = list(hosts) if hosts else re.split(r"[,\s]+", env.get("LOGTUI_HOSTS", "").strip())
+    if not any(s.strip() for s in specs):
+        specs = list(configured)
     specs = [s.strip() for s in specs if s and s.strip()]
     if len(specs) > MAX_HOSTS:
         raise ValueError(
@@ -58,13 +63,15 @@ def host_list(env: Mapping[str, str], hosts: Sequence[str] | None = None) -> lis
     return specs
 
 
-def load_hosts(env: Mapping[str, str] | None = None, hosts: Sequence[str] | None = None) -> list[Settings]:
+def load_hosts(
+    env: Mapping[str, str] | None = None, hosts: Sequence[str] | None = None, configured: Sequence[str] = ()
+) -> list[Settings]:
     """Settings for each host asked for, or for LOGTUI_HOST alone when none is.
 
     A configuration problem raises ValueError naming the host, before any connection.
     """
     env = read_environment() if env is None else env
-    specs = host_list(env, hosts)
+    specs = host_list(env, hosts, configured)
     if not specs:
         return [load_settings(env)]
     single = {k: v for k, v in env.items() if k not in _ONE_HOST}

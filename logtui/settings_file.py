@@ -53,6 +53,9 @@ class ViewSettings:
     """The time window the dashboard opens with, in hours."""
     highlight: list[str] = field(default_factory=list)
     """Terms marked in every line (text or regex), each in its own colour."""
+    hosts: list[str] = field(default_factory=list)
+    """Servers to watch when neither `--host` nor LOGTUI_HOSTS names any (aliases or
+    user@host[:port]); keys and trust still come from the environment."""
 
 
 KEYS: tuple[str, ...] = tuple(f.name for f in fields(ViewSettings))
@@ -118,6 +121,19 @@ def _checked(path: Path, key: str, value: Any) -> Any:
         if len(value) > MAX_HIGHLIGHTS or any(len(t) > MAX_TERM_CHARS for t in value):
             raise bad(f"at most {MAX_HIGHLIGHTS} terms of at most {MAX_TERM_CHARS} characters")
         return list(value)
+    if key == "hosts":
+        from .hosts import MAX_HOSTS, parse_host_spec
+
+        if not isinstance(value, list) or not all(isinstance(h, str) and h.strip() for h in value):
+            raise bad("a list of hosts (ssh-config aliases or user@host[:port])")
+        if len(value) > MAX_HOSTS or len(set(value)) != len(value):
+            raise bad(f"at most {MAX_HOSTS} different hosts")
+        for host in value:
+            try:
+                parse_host_spec(host)
+            except ValueError as exc:
+                raise bad(str(exc)) from None
+        return list(value)
     raise ConfigError(f"{path}: unknown setting `{key}` (known: {', '.join(KEYS)})")
 
 
@@ -172,6 +188,7 @@ def dumps(settings: ViewSettings) -> str:
         "# logtui dashboard settings; logtui rewrites this file when you change them with a key.\n"
         "# wrap, raw, containers, zoom: true or false. time: absolute, relative or hidden.\n"
         "# window: 15m, 1h, 6h, 24h (or any number of hours). highlight: terms, text or regex.\n"
+        '# hosts (optional): servers to watch, e.g. ["prod-1", "deploy@10.0.0.7:2222"].\n'
         f"wrap = {str(settings.wrap).lower()}\n"
         f"time = {_toml_string(settings.time)}\n"
         f"raw = {str(settings.raw).lower()}\n"
@@ -179,6 +196,7 @@ def dumps(settings: ViewSettings) -> str:
         f"zoom = {str(settings.zoom).lower()}\n"
         f"window = {_toml_string(format_window(settings.window))}\n"
         f"highlight = [{terms}]\n"
+        f"hosts = [{', '.join(_toml_string(h) for h in settings.hosts)}]\n"
     )
 
 

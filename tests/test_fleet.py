@@ -204,3 +204,22 @@ def test_cli_hosts_from_the_environment(
     report = json.loads(capsys.readouterr().out)
     assert [h["host"] for h in report["hosts"]] == [fleet["a"], fleet["b"]]
     assert all(h["connected"] and h["containers"] for h in report["hosts"])
+
+
+def test_hosts_from_the_settings_file(
+    fleet: dict[str, str], capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    from logtui.cli import main
+    from logtui.settings_file import ViewSettings, dumps, load
+
+    config = tmp_path / "config.toml"
+    config.write_text(dumps(ViewSettings(hosts=[fleet["a"], fleet["c"]])))
+    assert load(config).hosts == [fleet["a"], fleet["c"]]  # written and read back
+    assert main(["--config", str(config), "status", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert [h["host"] for h in report["hosts"]] == [fleet["a"], fleet["c"]]
+    assert main(["--config", str(config), "--host", fleet["b"], "status", "--json"]) == 0  # --host wins
+    assert [h["host"] for h in json.loads(capsys.readouterr().out)["hosts"]] == [fleet["b"]]
+    config.write_text('hosts = ["ok", "a b"]\n')
+    assert main(["--config", str(config), "status"]) == 2
+    assert "`hosts` must be" in capsys.readouterr().err
