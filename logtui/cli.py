@@ -41,6 +41,7 @@ configuration (environment; ./.env may set only these first four):
   LOGTUI_AUDIT_LOG                audit log (default ~/.local/state/logtui/audit.jsonl)
   LOGTUI_MASK_SECRETS=0           show secrets unmasked (default 1: masked)
   LOGTUI_TRUST_NEW_HOST_KEYS=1    as --trust-new-host-key
+  LOGTUI_MEMORY_MB                dashboard memory for log lines, in MB (default 512)
 
 examples:
   logtui demo                     the dashboard against a simulated server

@@ -26,6 +26,9 @@ DEFAULT_MAX_SESSIONS = 10
 """OpenSSH's default `MaxSessions`: channels one connection may have open at once."""
 DEFAULT_MAX_CONNECTIONS = 4
 """Connections one host's pool may open (LOGTUI_MAX_CONNECTIONS)."""
+DEFAULT_MEMORY_MB = 512
+"""The dashboard's memory budget for the log lines it holds, in MB (LOGTUI_MEMORY_MB)."""
+MAX_MEMORY_MB = 1 << 20
 
 
 @dataclass(slots=True)
@@ -56,6 +59,9 @@ class Settings:
     """Channels the server allows per connection, as first assumed (lowered when it refuses one)."""
     max_connections: int = DEFAULT_MAX_CONNECTIONS
     """Connections to this host at most; beyond their channels, containers are polled in rotation."""
+    memory_mb: int = DEFAULT_MEMORY_MB
+    """The dashboard's memory budget for log lines, all containers (and hosts) together, in
+    MB of 2**20 bytes: past it the oldest lines go first, whatever their container."""
     name: str | None = None
     """The name the user gave this host among several (`--host`, LOGTUI_HOSTS): its identity."""
 
@@ -119,6 +125,13 @@ def _count(env: Mapping[str, str], name: str, default: int, *, most: int) -> int
     if not 1 <= value <= most:
         raise ValueError(f"{name}={raw!r}: use a whole number from 1 to {most}")
     return value
+
+
+def memory_budget_mb(env: Mapping[str, str]) -> int:
+    """LOGTUI_MEMORY_MB: the dashboard's memory budget in MB (ValueError naming it if bad).
+
+    From the environment only: a `.env` may not set it (`DOTENV_ALLOWED`)."""
+    return _count(env, "LOGTUI_MEMORY_MB", DEFAULT_MEMORY_MB, most=MAX_MEMORY_MB)
 
 
 def _flag(env: Mapping[str, str], name: str, *, default: bool) -> bool:
@@ -277,4 +290,5 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         trust_new_host_keys=trust_new,
         max_sessions=_count(env, "LOGTUI_MAX_SESSIONS", DEFAULT_MAX_SESSIONS, most=1000),
         max_connections=_count(env, "LOGTUI_MAX_CONNECTIONS", DEFAULT_MAX_CONNECTIONS, most=64),
+        memory_mb=memory_budget_mb(env),
     )

@@ -28,9 +28,9 @@ def create_app(
 ) -> LogtuiApp:
     """The dashboard app for one host, or for several (a list of settings; not yet running).
 
-    Other options (`host_label`, `clock`, `poll_interval`, `follow_retries`) are passed
-    to `LogtuiApp` (`FleetApp` for several hosts). One host in a list is the one-host
-    dashboard, under the name it was given.
+    Other options (`host_label`, `clock`, `poll_interval`, `follow_retries`, `memory_mb`)
+    are passed to `LogtuiApp` (`FleetApp` for several hosts). One host in a list is the
+    one-host dashboard, under the name it was given.
     """
     from .app import LogtuiApp
 

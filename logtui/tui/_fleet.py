@@ -244,7 +244,7 @@ class FleetApp(FleetViewMixin, LogtuiApp):
             *(host.remote.logs(key_name(key), since=since, until=until) for key, host in jobs),
             return_exceptions=True,
         )
-        store = LogStore(self.store.max_lines)
+        store = LogStore(self.store.max_lines, self.store.max_bytes)
         failed = [f"{h.name}: not connected" for h in self.hosts.values() if h.connection != "connected"]
         for (key, host), result in zip(jobs, results, strict=True):
             if isinstance(result, asyncio.CancelledError):

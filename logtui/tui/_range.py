@@ -82,7 +82,7 @@ class RangeMixin:
         results = await asyncio.gather(
             *(remote.logs(n, since=since, until=until) for n in names), return_exceptions=True
         )
-        store = LogStore(self.store.max_lines)
+        store = LogStore(self.store.max_lines, self.store.max_bytes)
         failed = []
         for name, result in zip(names, results, strict=True):
             if isinstance(result, asyncio.CancelledError):

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import IO, Any
 
 import structlog
 
-from ..config import DEFAULT_AUDIT_LOG, Settings
+from ..config import DEFAULT_AUDIT_LOG, Settings, memory_budget_mb
 from ..private_files import open_private_append
 
 DASHBOARD_LOG = DEFAULT_AUDIT_LOG.parent / "dashboard.log"
@@ -54,6 +55,8 @@ def run(
 
     if settings is None and not demo:
         raise ValueError("no server configured: pass settings, or demo=True")
+    if demo:  # the simulated hosts' settings are made here: the budget comes from the environment
+        options.setdefault("memory_mb", memory_budget_mb(os.environ))
     handle = configure_file_logging()
     try:
         with contextlib.ExitStack() as stack:

@@ -12,8 +12,15 @@ from textual.widgets import Static
 from ..textsafe import one_line
 from .digest import GroupMatcher
 from .render import compact_count, safe_text
+from .store import MB, LogStore
 
 LEVEL_NAMES = {"DEBUG": "all", "INFO": "≥INFO", "WARNING": "≥WARNING", "ERROR": "≥ERROR"}
+
+
+def budget_label(store: LogStore) -> str:
+    """The store's memory budget as LOGTUI_MEMORY_MB says it: `512 MB` (`0.05 MB` in tests)."""
+    mb = (store.max_bytes or 0) / MB
+    return f"{mb:.0f} MB" if mb >= 10 else f"{mb:.2g} MB"
 
 
 def window_label(hours: float) -> str:
@@ -52,7 +59,8 @@ class StatusMixin:
             mode = Text(f"PAUSED · {compact_count(pane.new_while_paused)} new", "bold yellow")
         buffer = Text(f"buffer {compact_count(self.store.size)}/{compact_count(self.store.capacity)}")
         if self.store.total_dropped:
-            buffer.append(f" ({compact_count(self.store.total_dropped)} dropped)", "yellow")
+            budget = f": {budget_label(self.store)} budget" if self.store.total_dropped_by_budget else ""
+            buffer.append(f" ({compact_count(self.store.total_dropped)} dropped{budget})", "yellow")
         why = safe_text(one_line(detail), colour) if detail and state != "connected" else None
         parts = {
             "host": Text(self.host_label, "bold cyan"),
@@ -142,11 +150,12 @@ class StatusMixin:
         names = self.filter.names(store.names) or store.names
         dropped = sum(store.dropped.get(n, 0) for n in names)
         if dropped:
-            pane.border_subtitle = Text(
-                f"{compact_count(dropped)} older lines dropped "
-                f"(limit {compact_count(store.max_lines)} per container)",
-                style="yellow",
-            )
+            if any(store.dropped_by_budget.get(n, 0) for n in names):  # the budget binds
+                why = f"memory budget {budget_label(store)}"
+            else:
+                why = f"limit {compact_count(store.max_lines)} per container"
+            said = f"{compact_count(dropped)} older lines dropped ({why})"
+            pane.border_subtitle = Text(said, style="yellow")
         else:
             pane.border_subtitle = None
 
@@ -184,7 +193,9 @@ class StatusMixin:
             facts.append(("logs", f"{stream.state}: {stream.detail}" if stream.detail else stream.state))
         dropped = self.store.dropped.get(key, 0)
         if dropped:
-            facts.append(("dropped", f"{dropped} oldest lines (buffer limit)"))
+            by_budget = self.store.dropped_by_budget.get(key, 0)
+            why = "buffer limit" if not by_budget else f"{by_budget} by the memory budget"
+            facts.append(("dropped", f"{dropped} oldest lines ({why})"))
         text.append_text(safe_text(one_line(key), "bold"))
         for label, value in facts:  # the server's words: sanitized, one line, never markup
             text.append(f"\n{label:>8} ", "dim")

@@ -44,7 +44,7 @@ from ._reading import ReadingMixin
 from ._status import LEVEL_NAMES, StatusMixin, window_label
 from .digest import DigestBuilder, ErrorDigest, GroupMatcher
 from .render import sparkline
-from .store import Filter, LogStore, compile_search, iso
+from .store import MB, Filter, LogStore, compile_search, iso
 
 __all__ = ["LEVEL_NAMES", "STATS_EVERY", "WINDOWS", "LogtuiApp", "StreamState", "window_label"]
 
@@ -132,9 +132,11 @@ class LogtuiApp(OneHostMixin, StatusMixin, ReadingMixin, RangeMixin, App[int]):
         follow_retries: int | None = None,
         view: ViewSettings | None = None,
         config_path: Path | None = None,
+        memory_mb: float | None = None,
     ) -> None:
         """`view`: how the logs are shown (from the settings file); changes made with keys
-        are written to `config_path` when given (tests and pictures give none)."""
+        are written to `config_path` when given (tests and pictures give none).
+        `memory_mb`: the memory budget of the log lines held (default: the settings')."""
         super().__init__()
         self.settings = settings
         self.view = view if view is not None else ViewSettings(window=window_hours)
@@ -147,7 +149,8 @@ class LogtuiApp(OneHostMixin, StatusMixin, ReadingMixin, RangeMixin, App[int]):
         """Current UTC time (naive); tests freeze it for deterministic pictures."""
         self.poll_interval = poll_interval
         self.follow_retries = follow_retries
-        self.store = LogStore(max_lines_per_container)
+        budget = settings.memory_mb if memory_mb is None else memory_mb
+        self.store = LogStore(max_lines_per_container, max_bytes=max(1, round(budget * MB)))
         self.filter = Filter()
         self.search_text = ""
         self.remote: RemoteDocker | None = None

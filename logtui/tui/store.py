@@ -14,6 +14,7 @@ from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from heapq import heapify, heappop, heapreplace
 from itertools import chain, compress, islice
 from operator import attrgetter
 
@@ -30,6 +31,47 @@ _AT_LEAST = {rank: bytes(int(r >= rank) for r in range(256)) for rank in LEVEL_R
 
 DEFAULT_MAX_LINES = 50_000
 """Entries kept per container unless configured otherwise."""
+MB = 1 << 20
+"""Bytes in a MB, as LOGTUI_MEMORY_MB counts them."""
+ENTRY_BYTES = 200
+"""What an entry held by the dashboard costs beyond the characters of its raw line.
+
+Measured on the bench data (`bench/_data.py` `bulk_data(100_000)` and `(300_000)`, parsed by
+`StreamReader`: 87k and 261k entries, 200 characters each on average): the process's RSS
+grew by 398-403 bytes per entry once the entries were in a `LogStore`, its kept merge with
+display rows and a `FilteredView`, which is 198-203 bytes beyond the characters
+(tracemalloc: 179, without the allocator's rounding). That is the `LogEntry` object, its
+string header, the deque, merge, row and view references and the level ranks.
+"""
+STRING_BYTES = 56
+"""A string of its own beyond its characters: 49 bytes of header (CPython 3.11, ASCII) and
+the allocator's rounding to 16 bytes. Most entries have none: their message and stamps
+are slices of the raw line made when read (`LogEntry`)."""
+
+
+def _own_strings(entry: LogEntry) -> int:
+    """The bytes of the strings an entry holds besides its raw line: a joined multi-line
+    message, and the stamps of a line whose stamp is not Docker's fixed form (podman's)."""
+    size = 0
+    for text in (entry._msg, entry._ts, entry._dts):
+        if isinstance(text, str):
+            size += STRING_BYTES + len(text)
+    return size
+
+
+def held_bytes(entries: Sequence[LogEntry]) -> int:
+    """The estimated memory of entries in the dashboard: the characters of their raw line,
+    those of any other string they hold, plus `ENTRY_BYTES` each.
+
+    On the hot path, so only lengths of the compact slots: 60-80 ns an entry (most hold
+    only their raw line), where `sys.getsizeof` of the entry and its line costs about 250.
+    """
+    total = ENTRY_BYTES * len(entries) + sum([len(e._raw) for e in entries])
+    for entry in [e for e in entries if e._msg.__class__ is str or e._dts is not None]:
+        total += _own_strings(entry)
+    return total
+
+
 MAX_WIDTH = 4060
 """Widest row, in characters, that horizontal scrolling reaches (see render.MAX_LINE_CHARS)."""
 SETTLED = 64
@@ -71,6 +113,10 @@ def _ranked_rows(entries: Iterable[LogEntry]) -> tuple[list[LogEntry], bytearray
     return rows, ranks, longest
 
 
+StoreState = tuple[tuple[int, int], ...]
+"""Per chosen container, the entries ever added to and evicted from its buffer: what it holds."""
+
+
 class Merged:
     """A time-ordered merge of some containers' entries, kept between filter switches.
 
@@ -82,7 +128,7 @@ class Merged:
 
     __slots__ = ("entries", "key", "longest", "names", "ranks", "rows")
 
-    def __init__(self, names: tuple[str, ...], key: tuple[int, ...], entries: list[LogEntry]) -> None:
+    def __init__(self, names: tuple[str, ...], key: StoreState, entries: list[LogEntry]) -> None:
         self.names = names
         self.key = key
         self.entries = entries
@@ -97,7 +143,7 @@ class Merged:
             self.rows, self.ranks, self.longest = _ranked_rows(self.entries)
         return self.rows, self.ranks, self.longest
 
-    def extend(self, key: tuple[int, ...], fresh: list[LogEntry], max_overlap: int | None = None) -> bool:
+    def extend(self, key: StoreState, fresh: list[LogEntry], max_overlap: int | None = None) -> bool:
         """Add entries that arrived (sorted by time, ties in container order); False, and
         nothing done, when they reach back over more than `max_overlap` kept entries.
 
@@ -141,21 +187,37 @@ class Merged:
 class LogStore:
     """Bounded per-container buffers of entries, plus a bounded index of error entries.
 
+    Two bounds: a line limit per container, and optionally one memory budget for all of
+    them (`max_bytes`, by the `held_bytes` estimate), past which the oldest entries of any
+    container go first, so a chatty container can push out a quiet one's older lines.
     The error index outlives lines dropped from the main buffer, so the error summary still
     covers the whole window when a chatty container overflows its buffer.
     """
 
-    def __init__(self, max_lines_per_container: int = DEFAULT_MAX_LINES) -> None:
+    def __init__(
+        self, max_lines_per_container: int = DEFAULT_MAX_LINES, max_bytes: int | None = None
+    ) -> None:
         if max_lines_per_container < 1:
             raise ValueError("max_lines_per_container must be at least 1")
+        if max_bytes is not None and max_bytes < 1:
+            raise ValueError("max_bytes must be at least 1")
         self.max_lines = max_lines_per_container
+        self.max_bytes = max_bytes
+        """The memory budget of all buffers together, in bytes (None: only the line limit)."""
+        self.bytes = 0
+        """The estimated memory of the entries in the buffers (`held_bytes`)."""
         self.buffers: dict[str, deque[LogEntry]] = {}
         self.errors: dict[str, deque[LogEntry]] = {}
         self.dropped: dict[str, int] = {}
+        """Entries dropped per container, by its line limit or by the memory budget."""
+        self.dropped_by_budget: dict[str, int] = {}
+        """Of those, the entries dropped because the memory budget was reached."""
         self.received = 0
         """Entries received since the last `clear`."""
         self._added: dict[str, int] = {}
-        """Entries ever added per container: with the limit, it fixes a buffer's content."""
+        """Entries ever added per container."""
+        self._evicted: dict[str, int] = {}
+        """Entries ever evicted per container: with `_added`, it fixes a buffer's content."""
         self._merged: dict[tuple[str, ...], Merged] = {}
         self._texts: dict[str, SearchText] = {}
 
@@ -165,35 +227,86 @@ class LogStore:
             buffer = self.buffers[name] = deque(maxlen=self.max_lines)
             self.errors[name] = deque(maxlen=self.max_lines)
             self.dropped[name] = 0
+            self.dropped_by_budget[name] = 0
             self._added[name] = 0
+            self._evicted[name] = 0
         return buffer
 
     def add(self, name: str, entries: Iterable[LogEntry]) -> list[LogEntry]:
-        """Append a container's new entries; return the entries evicted to make room."""
+        """Append a container's new entries; return the entries evicted to make room: its
+        oldest past its line limit and, past the memory budget, the oldest of any container
+        (views must drop them all)."""
+        batch = entries if isinstance(entries, list) else list(entries)
         buffer = self._buffer(name)
-        errors = self.errors[name]
+        over = len(buffer) + len(batch) - self.max_lines
         evicted: list[LogEntry] = []
-        received = self.received
-        for entry in entries:
-            if len(buffer) == self.max_lines:
-                evicted.append(buffer[0])
-            buffer.append(entry)
-            if entry.level in ERROR_LEVELS:
-                errors.append(entry)
-            self.received += 1
-        self._added[name] += self.received - received
-        self.dropped[name] += len(evicted)
+        if over > 0:  # the deque drops these (its oldest, then the batch's) as the batch goes in
+            evicted = list(islice(buffer, min(over, len(buffer))))
+            if over > len(buffer):
+                evicted += batch[: over - len(buffer)]
+        buffer.extend(batch)
+        self.errors[name].extend([e for e in batch if e.level in ERROR_LEVELS])
+        self.received += len(batch)
+        self._added[name] += len(batch)
+        self.bytes += held_bytes(batch)
+        if evicted:
+            self.bytes -= held_bytes(evicted)
+            self.dropped[name] += len(evicted)
+            self._evicted[name] += len(evicted)
+        if self.max_bytes is not None and self.bytes > self.max_bytes:
+            evicted += self._shed(self.bytes - self.max_bytes)
         if evicted:
             self._merged.clear()  # a kept merge must not hold evicted entries alive
         return evicted
+
+    def _shed(self, excess: int) -> list[LogEntry]:
+        """Evict at least `excess` estimated bytes, oldest first across containers (the
+        buffer whose head has the oldest stamp; container order breaks ties)."""
+        buffers, wanted = self.buffers, excess
+        heads = [(b[0].timestamp, i, n) for i, (n, b) in enumerate(buffers.items()) if b]
+        heapify(heads)
+        shed: list[LogEntry] = []
+        append = shed.append
+        while excess > 0 and heads:
+            _, index, name = heads[0]
+            buffer = buffers[name]
+            popleft = buffer.popleft
+            # This buffer goes first until its head is newer than the next oldest head
+            # among the others (the smaller of the root's two children in the heap).
+            bound = min(heads[1:3], default=None)
+            bound_ts, bound_index = (bound[0], bound[1]) if bound is not None else (None, 0)
+            taken = len(shed)
+            while excess > 0 and buffer:
+                if bound_ts is not None:
+                    ts = buffer[0].timestamp
+                    if ts > bound_ts or (ts == bound_ts and index > bound_index):
+                        break
+                entry = popleft()
+                excess -= ENTRY_BYTES + len(entry._raw)
+                if entry._msg.__class__ is str or entry._dts is not None:
+                    excess -= _own_strings(entry)
+                append(entry)
+            taken = len(shed) - taken
+            self.dropped[name] += taken
+            self.dropped_by_budget[name] += taken
+            self._evicted[name] += taken
+            if buffer:
+                heapreplace(heads, (buffer[0].timestamp, index, name))
+            else:
+                heappop(heads)
+        self.bytes -= wanted - excess
+        return shed
 
     def clear(self) -> None:
         """Forget everything (a new time window reloads history)."""
         self.buffers.clear()
         self.errors.clear()
         self.dropped.clear()
+        self.dropped_by_budget.clear()
         self.received = 0
+        self.bytes = 0
         self._added.clear()
+        self._evicted.clear()
         self._merged.clear()
         self._texts.clear()
 
@@ -215,6 +328,14 @@ class LogStore:
     def total_dropped(self) -> int:
         return sum(self.dropped.values())
 
+    @property
+    def total_dropped_by_budget(self) -> int:
+        """Entries dropped because the memory budget was reached (all containers)."""
+        return sum(self.dropped_by_budget.values())
+
+    def _state(self, chosen: tuple[str, ...]) -> StoreState:
+        return tuple((self._added[n], self._evicted[n]) for n in chosen)
+
     def _chosen(self, names: Iterable[str] | None) -> tuple[str, ...]:
         return tuple(self.names if names is None else [n for n in names if n in self.buffers])
 
@@ -234,7 +355,7 @@ class LogStore:
             return cached
         # A buffer is in arrival order, which is time order per stream but not across
         # stdout and stderr; Timsort makes the nearly sorted case cheap.
-        key = tuple(self._added[n] for n in chosen)
+        key = self._state(chosen)
         entries = sorted(chain.from_iterable(self.buffers[n] for n in chosen), key=_timestamp)
         self._merged.pop(chosen, None)
         while len(self._merged) >= 4:  # a few container choices at most
@@ -254,7 +375,7 @@ class LogStore:
         cached = self._merged.get(chosen)
         if cached is None:
             return None
-        key = tuple(self._added[n] for n in chosen)
+        key = self._state(chosen)
         if cached.key == key:
             return cached
         fresh = self._appended(chosen, cached.key, key)
@@ -262,15 +383,13 @@ class LogStore:
             return None
         return cached
 
-    def _appended(
-        self, chosen: tuple[str, ...], old: tuple[int, ...], new: tuple[int, ...]
-    ) -> list[LogEntry] | None:
-        """The entries that arrived between two states, in time order; None if any left."""
-        limit = self.max_lines
+    def _appended(self, chosen: tuple[str, ...], old: StoreState, new: StoreState) -> list[LogEntry] | None:
+        """The entries that arrived between two states, in time order; None if any left
+        (by the line limit or the memory budget: the merge's head changed)."""
         fresh: list[LogEntry] = []
-        for name, before, after in zip(chosen, old, new, strict=True):
-            if max(0, after - limit) > max(0, before - limit):
-                return None  # evictions: the merge's head changed
+        for name, (before, gone_before), (after, gone_after) in zip(chosen, old, new, strict=True):
+            if gone_after != gone_before:
+                return None
             buffer = self.buffers[name]
             fresh.extend(islice(buffer, len(buffer) - (after - before), None))
         fresh.sort(key=_timestamp)

@@ -1,0 +1,271 @@
+"""One memory budget for the whole dashboard (LOGTUI_MEMORY_MB): past it, the oldest entries
+of any container go first, and every view drops what went."""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from itertools import chain
+from pathlib import Path
+from typing import Any
+
+import pytest
+import structlog
+from textual.pilot import Pilot
+
+from logtui.config import DEFAULT_MEMORY_MB, load_settings, read_environment
+from logtui.models import LogEntry
+from logtui.simhost import ScriptedContainer, SimulatedHost
+from logtui.tui import create_app
+from logtui.tui.store import ENTRY_BYTES, STRING_BYTES, Filter, FilteredView, LogStore, held_bytes
+
+MESSAGE = "x" * 40
+
+
+def entry(name: str, second: int, level: str = "INFO", message: str = MESSAGE) -> LogEntry:
+    """An entry as Docker stamps it (its stamp and message are slices of its raw line)."""
+    stamp = f"2025-08-16T14:{second // 60:02d}:{second % 60:02d}.000000000Z"
+    return LogEntry(name, stamp[:26], level, message, f"{stamp} {message}", "stdout", stamp)
+
+
+COST = ENTRY_BYTES + len(entry("a", 0).raw_line)
+"""The estimate of one `entry` with the default message."""
+
+
+def seconds(entries: list[LogEntry]) -> list[tuple[str, int]]:
+    return [(str(e.container_name), int(e.timestamp[14:16]) * 60 + int(e.timestamp[17:19])) for e in entries]
+
+
+def held(store: LogStore) -> list[LogEntry]:
+    return list(chain.from_iterable(store.buffers.values()))
+
+
+# -- the estimate --------------------------------------------------------------------------
+
+
+def test_the_estimate_counts_every_string_an_entry_holds() -> None:
+    one = entry("a", 1)
+    assert held_bytes([one]) == COST
+    # a joined multi-line message is a string of its own; so are stamps that are not Docker's
+    # fixed nanosecond form (podman writes whole seconds)
+    lines = LogEntry(
+        "a",
+        one.timestamp,
+        "ERROR",
+        "boom\nTraceback",
+        f"{one.docker_timestamp} [ERROR] boom\n{one.docker_timestamp} Traceback",
+        "stderr",
+        one.docker_timestamp,
+    )
+    assert isinstance(lines._msg, str)
+    assert held_bytes([lines]) == ENTRY_BYTES + len(lines.raw_line) + STRING_BYTES + len("boom\nTraceback")
+    podman = LogEntry(
+        "a",
+        "2025-08-16T14:00:01.000000",
+        "INFO",
+        "hi",
+        "2025-08-16T14:00:01Z hi",
+        "stdout",
+        "2025-08-16T14:00:01Z",
+    )
+    assert held_bytes([podman]) == ENTRY_BYTES + len(podman.raw_line) + 2 * STRING_BYTES + 26 + 20
+    assert held_bytes([one, lines, podman]) == held_bytes([one]) + held_bytes([lines]) + held_bytes([podman])
+
+
+# -- the store -----------------------------------------------------------------------------
+
+
+def test_the_globally_oldest_entries_go_first_and_are_returned() -> None:
+    store = LogStore(max_bytes=5 * COST)
+    assert store.add("a", [entry("a", s) for s in (0, 2, 4)]) == []
+    evicted = store.add("b", [entry("b", s) for s in (1, 3, 5)])
+    assert seconds(evicted) == [("a", 0)]  # another container's entry, reported to the views
+    assert store.bytes == 5 * COST
+    evicted = store.add("a", [entry("a", s) for s in (6, 8)])
+    assert seconds(evicted) == [("b", 1), ("a", 2)]
+    assert seconds(store.entries()) == [("b", 3), ("a", 4), ("b", 5), ("a", 6), ("a", 8)]
+    assert store.bytes == held_bytes(held(store)) <= store.max_bytes
+    assert store.dropped == {"a": 2, "b": 1} and store.dropped_by_budget == {"a": 2, "b": 1}
+    assert store.total_dropped_by_budget == 3
+
+
+def test_a_chatty_container_pushes_out_a_quiet_ones_older_lines() -> None:
+    store = LogStore(max_bytes=8 * COST)
+    store.add("quiet", [entry("quiet", s) for s in (0, 1, 2)])
+    evicted = store.add("chatty", [entry("chatty", s) for s in range(10, 20)])
+    assert seconds(evicted) == [("quiet", 0), ("quiet", 1), ("quiet", 2), ("chatty", 10), ("chatty", 11)]
+    assert not store.buffers["quiet"] and len(store.buffers["chatty"]) == 8
+    assert store.dropped == {"quiet": 3, "chatty": 2} and store.total_dropped_by_budget == 5
+    # the error index keeps its own bound: a quiet container's errors outlive its lines
+    store.add("quiet", [entry("quiet", 3, "ERROR", "disk full")])
+    store.add("chatty", [entry("chatty", s) for s in range(20, 30)])
+    assert [e.message for e in store.errors_since("quiet", "2025-08-16T14:00:00")] == ["disk full"]
+
+
+def test_the_line_limit_and_the_budget_count_apart() -> None:
+    store = LogStore(max_lines_per_container=4, max_bytes=6 * COST)
+    store.add("a", [entry("a", s) for s in range(6)])  # the limit binds: 0 and 1 go
+    assert store.dropped == {"a": 2} and store.dropped_by_budget == {"a": 0}
+    evicted = store.add("b", [entry("b", s) for s in range(10, 13)])  # the budget binds
+    assert seconds(evicted) == [("a", 2)]
+    assert store.dropped == {"a": 3, "b": 0} and store.dropped_by_budget == {"a": 1, "b": 0}
+    store.clear()
+    assert store.bytes == 0 and store.total_dropped_by_budget == 0 and store.size == 0
+
+
+def test_ties_go_in_container_order_and_a_batch_may_evict_its_own_oldest() -> None:
+    store = LogStore(max_bytes=3 * COST)
+    store.add("a", [entry("a", 5)])
+    store.add("b", [entry("b", 5)])
+    evicted = store.add("c", [entry("c", 1), entry("c", 7)])  # c's own 1 s is the oldest
+    assert seconds(evicted) == [("c", 1)]
+    evicted = store.add("c", [entry("c", 8)])
+    assert seconds(evicted) == [("a", 5)]  # a and b tie: the first container goes first
+
+
+def _random_entry(rng: random.Random, name: str, second: int) -> LogEntry:
+    """Entries of every shape the estimate knows: one line, joined lines, podman stamps."""
+    kind = rng.random()
+    if kind < 0.2:
+        one = entry(name, second, "ERROR")
+        return LogEntry(
+            name,
+            one.timestamp,
+            "ERROR",
+            "boom\n  at x",
+            f"{one.docker_timestamp} boom\n{one.docker_timestamp}   at x",
+            "stderr",
+            one.docker_timestamp,
+        )
+    if kind < 0.3:
+        stamp = f"2025-08-16T14:{second // 60:02d}:{second % 60:02d}"
+        return LogEntry(name, stamp + ".000000", "WARNING", "slow", f"{stamp}Z slow", "stdout", stamp + "Z")
+    return entry(name, second, rng.choice(["DEBUG", "INFO", "ERROR"]), "m" * rng.randrange(1, 300))
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_views_and_the_kept_merge_stay_exact_under_budget_evictions(seed: int) -> None:
+    """As the app does: each batch into the store, then into the views (added, evicted);
+    every view must equal a rebuild from the store, and hold nothing the store let go."""
+    rng = random.Random(seed)
+    store = LogStore(max_lines_per_container=rng.choice([25, 1000]), max_bytes=rng.randrange(20, 60) * COST)
+    filters = [Filter(), Filter(container="a"), Filter(min_level="ERROR"), Filter(container="c")]
+    views = [FilteredView(f) for f in filters]
+    clock = {"a": 0, "b": 1, "c": 2}  # a container's seconds: its own residue mod 3, no ties
+    for _ in range(60):
+        name = rng.choice("aaabc")  # a chatty a, a quiet c
+        batch = []
+        for _ in range(rng.randrange(1, 12)):
+            clock[name] += 3 * rng.randrange(0, 3) if rng.random() < 0.9 else -6  # a late line
+            batch.append(_random_entry(rng, name, max(clock[name], 0)))
+        evicted = store.add(name, batch)
+        assert store.bytes == held_bytes(held(store)) <= store.max_bytes
+        assert {id(e) for e in evicted}.isdisjoint(id(e) for e in held(store))
+        for view in views:
+            view.add(batch)
+            view.remove(evicted)
+        store.keep_merged(None, max_overlap=8)
+        merged = store.merged(None).entries
+        assert [id(e) for e in merged] == [id(e) for e in sorted(held(store), key=lambda e: e.timestamp)]
+        for view in views:
+            fresh = FilteredView(view.filter)
+            fresh.rebuild(store)
+            assert [id(r) for r in view.rows] == [id(r) for r in fresh.rows]
+    assert store.total_dropped_by_budget > 0
+    unfiltered = FilteredView()
+    unfiltered.rebuild(store)
+    assert list(unfiltered.unique_entries()) == store.entries()
+
+
+def test_a_kept_merge_is_not_extended_across_budget_evictions() -> None:
+    """A merge kept from before an eviction is dropped, never extended: it would still
+    show (and hold) what the budget let go."""
+    store = LogStore(max_bytes=6 * COST)
+    store.add("a", [entry("a", s) for s in (0, 2)])
+    store.add("b", [entry("b", s) for s in (1, 3)])
+    kept = store.merged(None)
+    store.add("b", [entry("b", s) for s in (5, 7, 9)])  # over budget by one: a's 0 s goes
+    merged = store.merged(None)
+    assert merged is not kept
+    assert seconds(merged.entries) == [("b", 1), ("a", 2), ("b", 3), ("b", 5), ("b", 7), ("b", 9)]
+    assert store._state(("a", "b")) == ((2, 1), (5, 0))
+
+
+# -- the setting ---------------------------------------------------------------------------
+
+
+def test_the_setting_defaults_reads_and_refuses_bad_values() -> None:
+    assert load_settings({"LOGTUI_HOST": "h"}).memory_mb == DEFAULT_MEMORY_MB == 512
+    assert load_settings({"LOGTUI_HOST": "h", "LOGTUI_MEMORY_MB": " 64 "}).memory_mb == 64
+    for bad in ("lots", "0", "-5", "1.5", "99999999"):
+        with pytest.raises(ValueError, match="LOGTUI_MEMORY_MB"):
+            load_settings({"LOGTUI_HOST": "h", "LOGTUI_MEMORY_MB": bad})
+
+
+def test_a_dotenv_cannot_set_the_memory_budget(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / ".env").write_text("LOGTUI_HOST=from-dotenv\nLOGTUI_MEMORY_MB=100000\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("LOGTUI_HOST", raising=False)
+    monkeypatch.delenv("LOGTUI_MEMORY_MB", raising=False)
+    settings = load_settings(read_environment())
+    assert settings.host == "from-dotenv" and settings.memory_mb == DEFAULT_MEMORY_MB
+    assert "LOGTUI_MEMORY_MB" in capsys.readouterr().err  # said to be ignored
+    monkeypatch.setenv("LOGTUI_MEMORY_MB", "128")  # the environment may
+    assert load_settings(read_environment()).memory_mb == 128
+
+
+# -- the dashboard -------------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def quiet_logs() -> Any:
+    with structlog.testing.capture_logs():
+        yield
+
+
+async def wait_for(pilot: Pilot, condition: Callable[[], Any], timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {condition}")
+        await pilot.pause(0.05)
+
+
+def screen_text(app: Any) -> str:
+    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+
+
+async def test_the_dashboard_says_when_the_memory_budget_binds(tmp_path: Path) -> None:
+    start = time.time() - 600
+    quiet = ScriptedContainer(name="quiet", image="example/quiet:1")
+    for i in range(3):
+        quiet.write(f"[INFO] quiet line {i}", ts=start + i)
+    chatty = ScriptedContainer(name="chatty", image="example/chatty:1")
+    for i in range(400):
+        chatty.write(f"[INFO] chatty line {i} " + "y" * 80, ts=start + 60 + i)
+    async with SimulatedHost([quiet, chatty], poll_interval=0.05) as sim:
+        settings = sim.settings(audit_log=tmp_path / "audit.jsonl")
+        app = create_app(settings, poll_interval=0.3, memory_mb=0.05)  # 52,428 bytes
+        assert app.store.max_bytes == 52_429
+        async with app.run_test(size=(80, 24)) as pilot:
+            await wait_for(pilot, lambda: app.store.received == 403 and app.store.total_dropped_by_budget)
+            for i in range(400, 450):  # live lines: now the quiet container's are the oldest
+                chatty.write(f"[INFO] chatty line {i} " + "y" * 80)
+            await wait_for(pilot, lambda: app.store.received == 453)
+            await pilot.pause(0.3)
+            store = app.store
+            assert store.bytes <= store.max_bytes
+            # the quiet container's older lines went first, then the chatty one's oldest
+            assert store.dropped_by_budget["quiet"] == 3 and not store.buffers["quiet"]
+            assert 0 < len(store.buffers["chatty"]) < 400
+            assert store.buffers["chatty"][-1].message.startswith("chatty line 449")
+            # the log pane shows exactly what the store holds
+            assert list(app.log_pane.view.unique_entries()) == store.entries()
+            text = screen_text(app)
+            dropped = store.total_dropped
+            assert f"{dropped} older lines dropped (memory budget 0.05 MB)" in text  # fits 80 columns
+            assert f"({dropped} dropped: 0.05 MB budget)" in app.status_text().plain
+            assert "3 oldest lines (3 by the memory budget)" in app.details_text("quiet").plain
