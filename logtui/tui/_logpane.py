@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual.binding import Binding, BindingType
@@ -29,7 +29,12 @@ from ._layout import LOG_CHROME, row_columns
 from ._navigate import NavigationMixin
 from ._paint import Frame, RowPainter
 from .render import RowLook
-from .store import Filter, FilteredView, LogStore
+from .search_view import SearchView, is_text_search, safe
+from .store import Filter, LogStore
+
+if TYPE_CHECKING:
+    from ._search import SearchRunner
+    from .search_job import Outcome
 
 
 class LogPane(NavigationMixin, ScrollView, can_focus=True):
@@ -66,7 +71,9 @@ class LogPane(NavigationMixin, ScrollView, can_focus=True):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.view = FilteredView()
+        self.view = SearchView()
+        self.search_runner: SearchRunner | None = None
+        """Runs text searches on a worker (set by the app; without it they run here)."""
         self.longest_name = 8
         self.longest_host = 0
         """The longest host name when several hosts are watched (0: one host, no host column)."""
@@ -108,7 +115,9 @@ class LogPane(NavigationMixin, ScrollView, can_focus=True):
         inner = max(1, self.outer_size.width - LOG_CHROME)
         host = self.longest_host if self.show_host else 0
         columns = row_columns(inner, self.longest_name, self.show_container, self.time_mode, host)
-        look = RowLook(columns, self.time_mode, self.raw, self.view.filter.pattern, self.highlights)
+        # A pattern that may backtrack is never run here by `re` (`search_view.safe`).
+        highlights = tuple(map(safe, self.highlights))
+        look = RowLook(columns, self.time_mode, self.raw, safe(self.view.filter.pattern), highlights)
         if self.painter.set_look(look):
             self._sync(self._top_anchor())
 
@@ -125,15 +134,36 @@ class LogPane(NavigationMixin, ScrollView, can_focus=True):
     # -- data ------------------------------------------------------------------------------
 
     def rebuild(self, store: LogStore, filter: Filter | None = None) -> None:
-        """Recompute all rows (filter or container changed); keeps the top row if paused."""
+        """Recompute all rows (filter or container changed); keeps the top row if paused.
+
+        A text search is handed to the search runner: the rows come as it finds them."""
         anchor = self._top_anchor()
-        self.view.rebuild(store, filter)
+        runner = self.search_runner
+        target = filter if filter is not None else self.view.filter
+        if runner is not None and is_text_search(target):
+            self.view.begin(target)
+            runner.start(store, target)
+        else:
+            if runner is not None:
+                runner.cancel()
+                if target.pattern is None:
+                    runner.forget()
+            self.view.rebuild(store, filter)
         self.set_names(store.names)
         self.cursor = None if self.following else self.cursor
         if self.cursor is not None and self.view.find(self.cursor[0]) is None:
             self.cursor = None
         self.painter.clear()
         self.relook()
+        self._sync(anchor)
+
+    def show_search(self, outcome: Outcome, final: bool) -> None:
+        """Rows a running search found so far (or in all, when `final`)."""
+        anchor = self._top_anchor()
+        self.view.show(outcome, final)
+        if self.cursor is not None and self.view.find(self.cursor[0]) is None:
+            self.cursor = None
+        self.painter.clear()
         self._sync(anchor)
 
     def set_names(self, names: list[str]) -> None:

@@ -124,7 +124,7 @@ class StatusMixin:
         if isinstance(self.filter.pattern, GroupMatcher):  # a template from the logs
             parts.append(f"group {one_line(self.filter.pattern.template)[:200]}")
         elif self.search_text:
-            parts.append(f"/{one_line(self.search_text)}/")
+            parts.append(f"/{one_line(self.search_text)}/{self.search_note}")
         return " ".join(parts) or "all"
 
     def _update_status(self) -> None:

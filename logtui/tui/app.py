@@ -41,6 +41,7 @@ from ._logpane import LogPane
 from ._onehost import STATS_EVERY, OneHostMixin, StreamState
 from ._range import RangeMixin
 from ._reading import ReadingMixin
+from ._search import SearchMixin
 from ._status import LEVEL_NAMES, StatusMixin, window_label
 from .digest import DigestBuilder, ErrorDigest, GroupMatcher
 from .render import sparkline
@@ -73,7 +74,7 @@ def utc_now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-class LogtuiApp(OneHostMixin, StatusMixin, ReadingMixin, RangeMixin, App[int]):
+class LogtuiApp(OneHostMixin, StatusMixin, ReadingMixin, RangeMixin, SearchMixin, App[int]):
     """logtui's dashboard (where the data comes from, status texts, reading aids and time
     jumps live in the mixins)."""
 
@@ -209,6 +210,7 @@ class LogtuiApp(OneHostMixin, StatusMixin, ReadingMixin, RangeMixin, App[int]):
         self.error_pane.show_text(Text("loading…", style="dim italic"))
         self.query_one("#search").display = False
         self.log_pane.set_clock(self.clock)
+        self._start_search_runner()
         self.apply_view()
         self.apply_layout()
         self._parse = ParseProcess.start()
@@ -235,6 +237,7 @@ class LogtuiApp(OneHostMixin, StatusMixin, ReadingMixin, RangeMixin, App[int]):
             if timer is not None:
                 timer.stop()  # the panes are going: nothing may draw into them now
         self.workers.cancel_all()
+        self._stop_search_runner()
         await self._close_remotes()
         if self._parse is not None:
             self._parse.shutdown()
@@ -360,7 +363,7 @@ class LogtuiApp(OneHostMixin, StatusMixin, ReadingMixin, RangeMixin, App[int]):
             open_ = self.query_one("#search", Input).display
         except NoMatches:  # the app is closing
             open_ = False
-        if not open_ or self.shown_store.prepare_text(names, PREPARE_BLOCKS):
+        if not open_ or (not self.search_busy and self.shown_store.prepare_text(names, PREPARE_BLOCKS)):
             self._preparing.stop()
             self._preparing = None
 
@@ -380,7 +383,7 @@ class LogtuiApp(OneHostMixin, StatusMixin, ReadingMixin, RangeMixin, App[int]):
         if error:
             self.notify(error, title="search", severity="warning", markup=False)
         self._apply_filter(replace(self.filter, pattern=pattern))
-        if not self.log_pane.view.rows:
+        if not self.log_pane.view.rows and not self.log_pane.view.searching:  # else when it ends
             self.notify(f"no lines match {text!r}", title="search", markup=False)
 
     @on(ErrorPane.Chosen)

@@ -602,7 +602,10 @@ class FilteredView:
 
     def add(self, entries: Iterable[LogEntry]) -> int:
         """Add new entries that pass the filter; return how many rows were added."""
-        fresh = self.filter.select(entries)
+        return self.insert(self.filter.select(entries))
+
+    def insert(self, fresh: list[LogEntry]) -> int:
+        """Add entries known to pass the filter (sorted here); return the rows added."""
         if not fresh:
             return 0
         fresh.sort(key=_timestamp)  # stable: a container's own order is kept

@@ -1,0 +1,217 @@
+"""The dashboard's text search, run on a worker thread so that it can never freeze the UI.
+
+`LogPane.rebuild` hands a text search to the `SearchRunner`: the UI thread only takes a
+snapshot of the store (list copies) and starts a `SearchJob` on a thread worker (Polars'
+Rust regex releases the GIL while it scans; `re` runs in a child process that is killed on
+cancel or past `search_job.BUDGET_S`). Matches found so far are shown as they come, the
+status says `searching… N found`; a new search, or Esc (which clears the search), cancels
+the one running. Live lines go through `SearchView` meanwhile and are merged in at the end,
+so the final rows are exactly what testing every entry gives.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+from typing import TYPE_CHECKING, Any
+
+from . import search_job
+from .search_job import Outcome, SearchCaches, SearchJob, Snapshot
+from .search_rust import RegexBlocks
+from .search_view import SearchView, interactive, is_text_search, live_matcher
+
+if TYPE_CHECKING:
+    from ..regex_process import RegexProcess
+    from ._logpane import LogPane
+    from .store import Filter, LogStore
+
+log = logging.getLogger(__name__)
+
+
+def _count(number: int) -> str:
+    return f"{number:,}"
+
+
+class SearchRunner:
+    """Runs the log pane's text searches for an app (one at a time; see the module doc)."""
+
+    def __init__(self, app: Any, pane: LogPane) -> None:
+        self.app = app
+        self.pane = pane
+        self.blocks: dict[str, RegexBlocks] = {}
+        self.lock = threading.Lock()
+        self.process: RegexProcess | None = None
+        self._job_id = 0
+        self._cancel: threading.Event | None = None
+        self._text = ""
+        view = pane.view
+        assert isinstance(view, SearchView)
+        view.on_gave_up = self._gave_up
+
+    @property
+    def busy(self) -> bool:
+        """A search worker holds the search caches (the UI must not build search text)."""
+        return self.lock.locked()
+
+    @property
+    def running(self) -> bool:
+        return self._cancel is not None
+
+    def start(self, store: LogStore, filter: Filter) -> None:
+        """Search the store for the filter's pattern on a worker (cancelling any search)."""
+        from ..regex_process import RegexProcess
+
+        self.cancel(tell=False)
+        assert is_text_search(filter) and filter.pattern is not None
+        matcher = live_matcher(filter.pattern)
+        matcher.gave_up = False  # searched again: give the live lines another chance
+        if matcher.plan.engine == "python":
+            interactive.start()  # ready by the time live lines or rows need it
+        if self.process is None:
+            self.process = RegexProcess("logtui-search")
+        self._job_id += 1
+        job_id = self._job_id
+        cancel = self._cancel = threading.Event()
+        self._text = self.app.search_text or filter.pattern.pattern
+        caches = SearchCaches(store._texts, self.blocks, self.process, self.lock)
+        job = SearchJob(
+            matcher.plan,
+            Snapshot.take(store, filter),
+            caches,
+            cancel=cancel,
+            progress=lambda outcome: self._post(job_id, outcome),
+        )
+        self.app.search_note = " searching…"
+        self.app.run_worker(
+            lambda: self._work(job, job_id),
+            thread=True,
+            exclusive=True,
+            group="search",
+            exit_on_error=False,
+            description="search",
+        )
+
+    def cancel(self, tell: bool = True) -> None:
+        """Stop the running search, if any (Esc, a new search, a filter without text)."""
+        if self._cancel is None:
+            return
+        self._cancel.set()
+        self._cancel = None
+        self._job_id += 1  # whatever it still reports is stale
+        self.app.search_note = ""
+        view = self.pane.view
+        if isinstance(view, SearchView):
+            view.end()
+        if tell:
+            self.app.notify("search cancelled", title="search", markup=False)
+
+    def forget(self) -> None:
+        """The search was cleared: drop the searchable copies of the messages."""
+        self.blocks.clear()
+
+    def close(self) -> None:
+        """The app is closing: stop the search and the `re` children."""
+        self.cancel(tell=False)
+        if self.process is not None:
+            self.process.close()
+        interactive.close()
+
+    # -- on the worker ---------------------------------------------------------------------
+
+    def _work(self, job: SearchJob, job_id: int) -> None:
+        try:
+            outcome: Outcome | None = job.run()
+        except Exception:
+            log.exception("search failed")
+            outcome = None
+        with contextlib.suppress(RuntimeError):  # the app may have exited meanwhile
+            self.app.call_from_thread(self._finished, job_id, outcome)
+
+    def _post(self, job_id: int, outcome: Outcome) -> None:
+        with contextlib.suppress(RuntimeError):
+            self.app.call_from_thread(self._progress, job_id, outcome)
+
+    # -- back on the UI thread -------------------------------------------------------------
+
+    def _progress(self, job_id: int, outcome: Outcome) -> None:
+        if job_id != self._job_id:
+            return
+        self.pane.show_search(outcome, final=False)
+        self.app.search_note = f" searching… {_count(len(outcome.entries))} found"
+        self._refresh()
+
+    def _finished(self, job_id: int, outcome: Outcome | None) -> None:
+        if job_id != self._job_id:
+            return
+        self._cancel = None
+        text = self._text
+        if outcome is None:
+            self.app.search_note = " failed"
+            self.pane.view.end()  # type: ignore[attr-defined]
+            self.app.notify(
+                f"the search for {text!r} failed (see the dashboard log)",
+                title="search",
+                severity="error",
+                markup=False,
+            )
+            self._refresh()
+            return
+        self.pane.show_search(outcome, final=True)
+        if outcome.stopped:
+            searched = f"{_count(outcome.searched)} of {_count(outcome.total)} entries"
+            self.app.search_note = f" stopped: {searched} searched"
+            why = [f"{_count(outcome.skipped)} skipped (over {search_job.SLICE_S:g} s a slice)"]
+            why = why if outcome.skipped else []
+            if outcome.out_of_time:
+                why.append(f"stopped after {search_job.BUDGET_S:g} s")
+            self.app.notify(
+                f"the search for {text!r} did not finish: Python's regex engine backtracks on "
+                f"some lines. {searched} searched, {_count(len(outcome.entries))} found, "
+                f"{', '.join(why)}. Simplify the pattern, or avoid look-around and "
+                "back-references so that the linear engine runs it.",
+                title="search stopped",
+                severity="warning",
+                markup=False,
+                timeout=12,
+            )
+        else:
+            self.app.search_note = ""
+            if not outcome.entries:
+                self.app.notify(f"no lines match {text!r}", title="search", markup=False)
+        self._refresh()
+
+    def _gave_up(self) -> None:
+        self.app.notify(
+            f"new lines are no longer searched for {self._text!r}: Python's regex engine took "
+            "too long on them (search again to retry)",
+            title="search",
+            severity="warning",
+            markup=False,
+        )
+
+    def _refresh(self) -> None:
+        with contextlib.suppress(Exception):  # the panes may be gone (closing)
+            self.app._update_titles()
+            self.app._update_status()
+
+
+class SearchMixin:
+    """The app's side: the runner, made when the log pane exists, and the status's note."""
+
+    search_note = ""
+    """What the status says of the running search (` searching… 12 found`), or nothing."""
+    search_runner: SearchRunner | None = None
+
+    def _start_search_runner(self) -> None:
+        pane = self.log_pane  # type: ignore[attr-defined]
+        self.search_runner = pane.search_runner = SearchRunner(self, pane)
+
+    def _stop_search_runner(self) -> None:
+        if self.search_runner is not None:
+            self.search_runner.close()
+
+    @property
+    def search_busy(self) -> bool:
+        """A search worker is using the search text: the UI must not build it now."""
+        return self.search_runner is not None and self.search_runner.busy

@@ -1,0 +1,191 @@
+"""Searching with Rust's regex engine through Polars: linear time, and off the GIL.
+
+Polars is imported on first use only (`logtui --help` and the dashboard's start stay light).
+A container's searchable messages (`searchable`: escapes stripped, as `Filter.select` sees
+them) are kept as Polars string Series in blocks of `BLOCK` entries numbered from the
+container's first entry ever, like `SearchText`: new entries only add blocks, evicted ones
+only drop them, so a search over a million entries converts only what arrived since the
+last one. The blocks are a copy of the messages: they are dropped when the search is cleared.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import cache, lru_cache
+from typing import TYPE_CHECKING, Any
+
+from ..models import LogEntry, message_sources
+from ..search_engine import FOLD_TRAPS, Plan
+from ..textsafe import strip_escapes
+
+if TYPE_CHECKING:
+    import polars as pl
+
+BLOCK = 8192
+"""Entries per block of searchable text."""
+
+
+def _polars() -> Any:
+    import polars
+
+    return polars
+
+
+def searchable_texts(entries: Sequence[LogEntry]) -> list[str]:
+    """Each entry's message as a search sees it (`searchable`), built from the raw lines
+    without a per-entry property call."""
+    texts, skips = message_sources(entries)
+    out = [text[skip:] if skip else text for text, skip in zip(texts, skips, strict=True)]
+    for i, text in enumerate(out):
+        if "\x1b" in text:
+            out[i] = strip_escapes(text)
+    return out
+
+
+def to_series(texts: list[str]) -> tuple[pl.Series, list[int]]:
+    """The texts as a Polars Series, and the indices of texts it cannot hold (lone
+    surrogates have no UTF-8 form): those are put in as empty strings and left to `re`."""
+    pl = _polars()
+    try:
+        return pl.Series(texts, dtype=pl.String), []
+    except UnicodeEncodeError:
+        bad = []
+        for i, text in enumerate(texts):
+            try:
+                text.encode("utf-8")
+            except UnicodeEncodeError:
+                bad.append(i)
+        clean = list(texts)
+        for i in bad:
+            clean[i] = ""
+        return pl.Series(clean, dtype=pl.String), bad
+
+
+def _ranges(codes: Sequence[int]) -> str:
+    """Code points (sorted) as the ranges of a Rust class."""
+    spans: list[list[int]] = []
+    for code in codes:
+        if spans and code == spans[-1][1] + 1:
+            spans[-1][1] = code
+        else:
+            spans.append([code, code])
+    return "".join(f"\\x{{{lo:X}}}" + (f"-\\x{{{hi:X}}}" if hi != lo else "") for lo, hi in spans)
+
+
+_PYTHON_CLASSES = {
+    "digit": ("\\d", str.isdecimal),
+    "space": ("\\s", str.isspace),
+    "word": ("\\w", lambda c: c.isalnum() or c == "_"),
+}
+"""Rust's class and `re`'s meaning of it for str patterns (sre's Unicode categories)."""
+
+
+@cache
+def class_difference(kind: str) -> tuple[int, ...]:
+    """Code points that `re`'s `\\d`/`\\s`/`\\w` and Rust's classify differently.
+
+    Computed once per process against the Polars that is installed (about 0.3 s, in the
+    search worker), so a newer Unicode on either side cannot make the engines disagree.
+    """
+    pl = _polars()
+    syntax, python = _PYTHON_CLASSES[kind]
+    codes = [c for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF]
+    chars = [chr(c) for c in codes]
+    rust = pl.Series(chars, dtype=pl.String).str.contains(f"^{syntax}$").to_list()
+    return tuple(code for code, char, r in zip(codes, chars, rust, strict=True) if python(char) != r)
+
+
+@lru_cache(maxsize=32)
+def trap_regex(traps: frozenset[str]) -> str | None:
+    """A Rust class of the characters whose presence makes a text go to `re` (None: none)."""
+    codes: set[int] = set()
+    if "fold" in traps:
+        codes.update(map(ord, FOLD_TRAPS))
+    for kind in ("digit", "space", "word"):
+        if kind in traps:
+            codes.update(class_difference(kind))
+    return f"[{_ranges(sorted(codes))}]" if codes else None
+
+
+def check(plan: Plan) -> bool:
+    """True when Polars compiles the plan's Rust pattern (and its trap class)."""
+    pl = _polars()
+    try:
+        probe = pl.Series([""], dtype=pl.String)
+        probe.str.contains(plan.rust)
+        traps = trap_regex(plan.traps)
+        if traps is not None:
+            probe.str.contains(traps)
+    except Exception:  # a Polars compute error: too big, or a syntax Rust refuses
+        return False
+    return True
+
+
+def rust_find(series: pl.Series, plan: Plan, unfit: Sequence[int] = ()) -> tuple[list[int], list[int]]:
+    """(indices Rust's answer holds for, indices that `re` must decide: trap characters or
+    texts Polars cannot hold)."""
+    matched = series.str.contains(plan.rust)
+    traps = trap_regex(plan.traps)
+    empty = "empty" in plan.traps
+    if traps is None and not unfit and not empty:
+        return matched.arg_true().to_list(), []
+    trapped = series.str.contains(traps) if traps is not None else matched & False
+    if empty:
+        trapped = trapped | (series.str.len_bytes() == 0)
+    if unfit:
+        pl = _polars()
+        trapped = trapped.scatter(list(unfit), pl.Series([True] * len(unfit)))
+    return (matched & ~trapped).arg_true().to_list(), trapped.arg_true().to_list()
+
+
+class Block:
+    """A block of searchable text: its first entry's number, its last entry (to tell that
+    the store was cleared or replaced), the Series and the texts Polars could not hold."""
+
+    __slots__ = ("first", "series", "size", "tail", "unfit")
+
+    def __init__(self, first: int, entries: Sequence[LogEntry]) -> None:
+        self.first = first
+        self.tail = entries[-1]
+        self.size = len(entries)
+        self.series, self.unfit = to_series(searchable_texts(entries))
+
+
+def _holds(block: Block, entries: Sequence[LogEntry], base: int) -> bool:
+    """True when `entries` (numbered from `base`) still hold the block's last entry there."""
+    at = block.first + block.size - 1 - base
+    return 0 <= at < len(entries) and entries[at] is block.tail
+
+
+class RegexBlocks:
+    """One container's searchable text as blocks of Polars Series (see the module doc).
+
+    Used by one search worker at a time (the search runner's lock)."""
+
+    def __init__(self) -> None:
+        self.blocks: dict[int, Block] = {}
+        """By the number of their first entry."""
+
+    def starts(self, entries: Sequence[LogEntry], base: int) -> list[int]:
+        """The first entry numbers of the blocks covering `entries` (numbered from `base`:
+        the first is entry `base` of the container), newest first; blocks that no longer
+        apply (evicted, or of another store) are dropped."""
+        blocks = self.blocks
+        for first, block in list(blocks.items()):
+            if block.first + block.size <= base:
+                del blocks[first]  # wholly evicted
+            elif not _holds(block, entries, base):
+                blocks.clear()  # another store, or this one was cleared and filled again
+                break
+        first = min(blocks) if blocks else base
+        return list(range(first, base + len(entries), BLOCK))[::-1]
+
+    def block(self, first: int, entries: Sequence[LogEntry], base: int) -> Block:
+        """The block starting at entry `first`, made (or made again, if it was not full and
+        more entries arrived) from `entries` when needed."""
+        block = self.blocks.get(first)
+        stop = min(first + BLOCK, base + len(entries))
+        if block is None or block.first + block.size < stop:
+            start = max(first, base)  # a block partly evicted holds only what is left
+            block = self.blocks[first] = Block(start, entries[start - base : stop - base])
+        return block
