@@ -187,6 +187,9 @@ class LogPane(NavigationMixin, ScrollView, can_focus=True):
         return added
 
     def clear(self) -> None:
+        if self.search_runner is not None:  # the store was cleared: what it searched is gone
+            self.search_runner.cancel(tell=False)
+            self.search_runner.forget()
         self.view.rows.clear()
         self.view.width = 0
         self.cursor = None

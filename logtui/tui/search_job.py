@@ -283,6 +283,7 @@ class SearchJob:
             return
         outcome = self.outcome()
         outcome.stopped = False
+        outcome.rows, outcome.width = _expand(outcome.entries)  # not on the UI thread
         cost = time.monotonic() - now
         self.progress(outcome)
         self._next_report = time.monotonic() + max(PROGRESS_S, 4 * cost)

@@ -107,8 +107,10 @@ def trap_regex(traps: frozenset[str]) -> str | None:
     return f"[{_ranges(sorted(codes))}]" if codes else None
 
 
+@lru_cache(maxsize=64)
 def check(plan: Plan) -> bool:
-    """True when Polars compiles the plan's Rust pattern (and its trap class)."""
+    """True when Polars compiles the plan's Rust pattern (and its trap class). The search
+    worker asks first, so the UI thread finds the answer (and Polars) ready."""
     pl = _polars()
     try:
         probe = pl.Series([""], dtype=pl.String)

@@ -55,9 +55,16 @@ class LiveMatcher:
 
     def __init__(self, pattern: re.Pattern[str], plan: Plan) -> None:
         self.pattern = pattern
-        self.plan = plan if plan.engine != "rust" or check(plan) else _python(plan)
+        self.plan = plan
         self.gave_up = False
         """`re` took longer than `LIVE_S` on a batch: nothing more is tested."""
+
+    @property
+    def engine(self) -> str:
+        """The plan's engine, or `python` when Polars refuses the translation."""
+        if self.plan.engine == "rust" and not check(self.plan):
+            return "python"
+        return self.plan.engine
 
     def _remote(self, op: str, texts: list[str]) -> list[Any] | None:
         if self.gave_up:
@@ -73,7 +80,7 @@ class LiveMatcher:
         """Whether the pattern finds each (searchable) text; None when it gave up."""
         if not texts:
             return []
-        engine = self.plan.engine
+        engine = self.engine
         if engine == "literal":
             search = self.pattern.search
             return [search(t) is not None for t in texts]
@@ -102,7 +109,7 @@ class LiveMatcher:
         """The non-empty matches in `text` (for highlighting); none when it gave up."""
         if not text:
             return []
-        engine = self.plan.engine
+        engine = self.engine
         if engine == "literal":
             return [m.span() for m in self.pattern.finditer(text) if m.end() > m.start()]
         if engine == "rust" and _OPEN not in text and _CLOSE not in text:
@@ -113,10 +120,6 @@ class LiveMatcher:
                 return _read_spans(marked)
         result = self._remote("spans", [text])
         return [tuple(span) for span in result[0]] if result else []
-
-
-def _python(plan: Plan) -> Plan:
-    return Plan("python", plan.pattern, plan.flags, reason="Rust's engine refused it")
 
 
 def _read_spans(marked: str) -> list[tuple[int, int]]:
