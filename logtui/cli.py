@@ -12,11 +12,13 @@ import contextlib
 import json
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
     from .config import Settings
     from .models import LogEntry
+    from .parse_process import ParseProcess
     from .remote import RemoteDocker
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
@@ -201,16 +203,9 @@ class Output:
     ) -> None:
         """`host_of`: among several hosts, each entry's host (a column; `host` in JSON)."""
         if self.as_json:
-            from .textsafe import json_for_terminal
+            from .json_lines import json_lines
 
-            def record(e: LogEntry) -> dict[str, Any]:
-                data = e.to_dict()
-                if host_of is not None:
-                    data["host"] = host_of(e)
-                return data
-
-            lines = "".join(json.dumps(record(e), ensure_ascii=False) + "\n" for e in entries)
-            self.stream.write(json_for_terminal(lines))  # C1 controls as \u escapes: same JSON
+            self.stream.write(json_lines(entries, host_of))  # C1 controls as \u escapes: same JSON
             self.stream.flush()
             return
         from rich.text import Text
@@ -303,23 +298,33 @@ def _channel_plan(remote: RemoteDocker, containers: list[Any]) -> dict[str, Any]
     }
 
 
+async def _history_names(remote: RemoteDocker) -> list[str]:
+    """The containers whose history `logs`, `errors` and `save` read: all that have run."""
+    return [c.name for c in await remote.list_containers() if c.state != "created"]
+
+
 async def _logs(remote: RemoteDocker, out: Output, hours: float, follow: bool) -> int:
-    from .parser import merge_by_time
+    from .history import merged_batches
+    from .remote import since_for_hours
 
     if follow:
         containers = [c for c in await remote.list_containers() if c.running]
         await _follow(remote, out, [c.name for c in containers], hours)
         return EXIT_OK
-    logs = await remote.logs_of_all(hours)
-    out.entries(merge_by_time(*logs.values()))
+    names = await _history_names(remote)
+    async for _, batch in merged_batches(remote, names, since_for_hours(hours)):
+        out.entries(batch)  # printed as soon as its place in time is decided
     return EXIT_OK
 
 
 async def _container(remote: RemoteDocker, out: Output, name: str, hours: float, follow: bool) -> int:
+    from .remote import since_for_hours
+
     if follow:
         await _follow(remote, out, [name], hours, show_container=False)
         return EXIT_OK
-    out.entries(await remote.logs_for_hours(name, hours), show_container=False)
+    async for batch in remote.log_batches(name, since=since_for_hours(hours)):
+        out.entries(batch, show_container=False)
     return EXIT_OK
 
 
@@ -390,9 +395,16 @@ async def _report_rotation(remote: RemoteDocker, every_s: float = 2.0) -> None:
 
 
 async def _errors(remote: RemoteDocker, out: Output, hours: float) -> int:
-    from .analysis import error_summary
+    from .analysis import error_summary, errors_only
+    from .history import container_batches
+    from .remote import since_for_hours
 
-    summary = error_summary(await remote.logs_of_all(hours), hours)
+    names = await _history_names(remote)
+    errors: dict[str, list[LogEntry]] = {name: [] for name in names}
+    async for index, batch in container_batches(remote, names, since_for_hours(hours)):
+        if batch:  # only the errors are kept: the summary is about them alone
+            errors[names[index]] += errors_only(batch)
+    summary = error_summary(errors, hours)
     if out.as_json:
         out.json(summary)
         return EXIT_OK
@@ -445,15 +457,28 @@ def _print_summary(out: Output, summary: dict[str, Any]) -> None:
 
 
 async def _save(remote: RemoteDocker, out: Output, hours: float, output: str | None) -> int:
-    from .export import write_saved_file
+    from .export import SavedFileStream, atomic_file, default_filename
+    from .history import each_batches
+    from .remote import since_for_hours
 
-    logs = await remote.logs_of_all(hours)
-    path = write_saved_file({n: [e.to_dict() for e in es] for n, es in logs.items()}, output)
-    count = sum(len(es) for es in logs.values())
+    names = await _history_names(remote)
+    path = Path(output).expanduser() if output else Path.cwd() / default_filename()
+    count = 0
+    with atomic_file(path) as handle:  # written as it arrives, container after container
+        saved = SavedFileStream(handle)
+        started = -1
+        async for index, batch in each_batches(remote, names, since_for_hours(hours)):
+            if index != started:
+                saved.container(names[index])
+                started = index
+            saved.entries([e.to_dict() for e in batch])
+            count += len(batch)
+        saved.finish()
+    path = path.resolve()
     if out.as_json:
-        out.json({"path": str(path), "containers": len(logs), "entries": count})
+        out.json({"path": str(path), "containers": len(names), "entries": count})
     else:
-        out.console.print(f"Saved {count} entries of {len(logs)} containers to {path}")
+        out.console.print(f"Saved {count} entries of {len(names)} containers to {path}")
     return EXIT_OK
 
 
@@ -515,8 +540,13 @@ def _run_command(args: argparse.Namespace) -> int:
     }
 
     async def main(settings: Settings) -> int:
-        async with RemoteDocker(settings) as remote:
-            return await handlers[args.command](remote)
+        parse = _parse_process(args)
+        try:
+            async with RemoteDocker(settings, reader_factory=parse.reader if parse else None) as remote:
+                return await handlers[args.command](remote)
+        finally:
+            if parse is not None:
+                parse.shutdown()
 
     if not args.demo:
         from .config import read_environment
@@ -531,6 +561,21 @@ def _run_command(args: argparse.Namespace) -> int:
             return cli_fleet.run(args, out, hosts)
     with _settings_or_demo(args) as settings:
         return asyncio.run(main(settings))
+
+
+def _parse_process(args: argparse.Namespace) -> ParseProcess | None:
+    """Parse processes for a command that reads history, if `LOGTUI_PARSE_WORKERS` asks for
+    them (default 0: parse here). On the other cores parsing overlaps with receiving and
+    printing: about a third faster, but the process's peak memory is about 2.5 times as
+    high (bench/RESULTS.md), so a lean process is the default for scripts and cron."""
+    import os
+
+    from .parse_process import ParseProcess, workers_from_env
+
+    if args.command not in {"logs", "errors", "container", "save"}:
+        return None
+    workers = workers_from_env(os.environ)
+    return ParseProcess.start(workers) if workers else None
 
 
 def _configured_hosts(args: argparse.Namespace) -> list[str]:

@@ -6,10 +6,10 @@ import contextlib
 import json
 import os
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 COLLECTION_SOURCE = "production_ssh"
 
@@ -33,11 +33,12 @@ def saved_file_document(containers: Mapping[str, Sequence[Mapping[str, Any]]]) -
     }
 
 
-def write_json_atomically(document: Any, path: Path) -> Path:
-    """Write JSON to a temporary file beside `path`, fsync, then rename over it.
+@contextlib.contextmanager
+def atomic_file(path: Path) -> Iterator[TextIO]:
+    """A text file written beside `path` and renamed over it (after fsync) on success.
 
     A reader sees the old file or the whole new one, never half of it; the file is
-    readable by its owner only (logs can hold secrets).
+    readable by its owner only (logs can hold secrets). On an error it is removed.
     """
     path = Path(path).expanduser()
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -45,8 +46,7 @@ def write_json_atomically(document: Any, path: Path) -> Path:
     try:
         os.fchmod(fd, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(document, handle, ensure_ascii=False, indent=2)
-            handle.write("\n")
+            yield handle
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp_name, path)
@@ -54,7 +54,53 @@ def write_json_atomically(document: Any, path: Path) -> Path:
         with contextlib.suppress(OSError):
             os.unlink(tmp_name)
         raise
+
+
+def write_json_atomically(document: Any, path: Path) -> Path:
+    """Write JSON (indented by 2) atomically, owner-only (`atomic_file`); the absolute path."""
+    path = Path(path).expanduser()
+    with atomic_file(path) as handle:
+        json.dump(document, handle, ensure_ascii=False, indent=2)
+        handle.write("\n")
     return path.resolve()
+
+
+class SavedFileStream:
+    """The saved-file format written container by container, entry by entry: the same
+    bytes `write_json_atomically(saved_file_document(...))` writes, without holding the
+    entries (the CLI's `save` of a long history)."""
+
+    def __init__(self, handle: TextIO) -> None:
+        self._handle = handle
+        self._containers = 0
+        self._entries = 0
+        head = json.dumps({"timestamp": now_iso(), "collection_source": COLLECTION_SOURCE}, indent=2)
+        handle.write(head[:-2] + ',\n  "containers": {')
+
+    def container(self, name: str) -> None:
+        """Start the next container's list."""
+        if self._containers:
+            self._handle.write("]" if not self._entries else "\n    ]")
+            self._handle.write(",")
+        self._handle.write("\n    " + json.dumps(name, ensure_ascii=False) + ": [")
+        self._containers += 1
+        self._entries = 0
+
+    def entries(self, entries: Sequence[Mapping[str, Any]]) -> None:
+        """More entries (as dicts) of the current container."""
+        parts = []
+        for entry in entries:
+            text = json.dumps(entry, ensure_ascii=False, indent=2).replace("\n", "\n      ")
+            parts.append(("\n      " if not self._entries and not parts else ",\n      ") + text)
+        self._entries += len(parts)
+        self._handle.write("".join(parts))
+
+    def finish(self) -> None:
+        if self._containers:
+            self._handle.write("]" if not self._entries else "\n    ]")
+            self._handle.write("\n  }\n}\n")
+        else:
+            self._handle.write("}\n}\n")
 
 
 def write_saved_file(

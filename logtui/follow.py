@@ -243,7 +243,7 @@ async def _live(
     start = resume.timestamp
     fresh = resume.make_filter()
     try:
-        command = remote._build(
+        command = remote.build_command(
             guard.docker_logs, name, since=start or since, tail=None if start else tail, follow=True
         )
     except BaseException:

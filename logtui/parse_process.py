@@ -20,7 +20,7 @@ import multiprocessing
 import os
 import signal
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
@@ -92,6 +92,17 @@ def _stderr_with_a_descriptor() -> Iterator[None]:
 
 WORKERS = 2
 """Parse processes at most (fewer on a machine with fewer cores)."""
+
+
+def workers_from_env(env: Mapping[str, str], default: int = 0) -> int:
+    """`LOGTUI_PARSE_WORKERS` (0: parse in this process; at most one per core is useful),
+    else `default`."""
+    text = env.get("LOGTUI_PARSE_WORKERS", "").strip()
+    if not text:
+        return default
+    if not text.isdigit() or int(text) > 64:
+        raise ValueError(f"LOGTUI_PARSE_WORKERS must be a whole number from 0 to 64, not {text!r}")
+    return int(text)
 
 
 class ParseProcess:

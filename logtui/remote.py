@@ -8,27 +8,25 @@ own errors become `RuntimeError` carrying docker's message.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import math
 import time
-from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from typing import Any
 
 import structlog
 
-from . import guard
+from . import guard, history
 from .audit import AuditLog
 from .config import Settings
-from .follow import MAX_PARSING, STATE_MAX_AGE_S, ResumePoint, StateCallback, follow_container
+from .follow import STATE_MAX_AGE_S, ResumePoint, StateCallback, follow_container
 from .masking import mask_inspect
 from .models import CommandResult, ContainerInfo, ContainerStats, LogEntry
-from .parser import merge_by_time, split_docker_line
-from .reader import AsyncReader, LocalReader, ReaderFactory
+from .parser import split_docker_line
+from .reader import LocalReader, ReaderFactory
 from .rotation import FollowRotation
 from .textsafe import one_line
-from .transport import CommandTimeout, SSHTransport
+from .transport import SSHTransport
 
 _log = structlog.get_logger("logtui")
 
@@ -36,9 +34,6 @@ __all__ = ["RemoteDocker", "ResumePoint", "since_for_hours", "validate_hours"]
 
 MAX_HOURS = 24 * 366
 """Longest look-back window accepted, in hours."""
-
-LOGS_CHUNK = 1 << 18
-"""Bytes read from a channel at once when fetching history: large reads, few calls."""
 
 MAX_OUTPUT_BYTES = 8 << 20
 """Most output `docker ps`, `inspect` and `stats` may send (both streams): these answers are
@@ -134,21 +129,6 @@ def _parse_inspect(stdout: bytes) -> list[dict[str, Any]]:
     return documents
 
 
-def _drop(readers: dict[str, AsyncReader]) -> None:
-    """Forget the state of readers abandoned before their stream ended (in a parse process)."""
-    for reader in readers.values():
-        reader.drop()
-
-
-@contextlib.asynccontextmanager
-async def _dropped_on_error(readers: dict[str, AsyncReader]) -> AsyncIterator[None]:
-    try:
-        yield
-    except BaseException:
-        _drop(readers)
-        raise
-
-
 class RemoteDocker:
     """Read-only docker on one host, over one reused SSH connection."""
 
@@ -192,7 +172,12 @@ class RemoteDocker:
             raise RuntimeError(f"docker on {self.settings.label}: {docker_error(result)}")
         return result
 
-    def _build(self, build: Callable[..., guard.GuardedCommand], *args: Any, **kwargs: Any):
+    @property
+    def parallel(self) -> asyncio.Semaphore:
+        """Commands of this host running at once, at most (history reads hold a place)."""
+        return self._parallel
+
+    def build_command(self, build: Callable[..., guard.GuardedCommand], *args: Any, **kwargs: Any):
         """Build a command; a refusal is audit-logged before it is raised."""
         try:
             return build(*args, **kwargs)
@@ -210,7 +195,7 @@ class RemoteDocker:
     async def list_containers(self, *, all_containers: bool = True) -> list[ContainerInfo]:
         """The containers of `docker ps`; one whose name is not a valid docker name (only a
         broken or hostile server sends one) is left out with a warning, never fatal."""
-        result = await self._run(self._build(guard.docker_ps, all_containers=all_containers))
+        result = await self._run(self.build_command(guard.docker_ps, all_containers=all_containers))
         containers, skipped = [], []
         for info in self._parsed(parse_ps, result):
             try:
@@ -241,41 +226,22 @@ class RemoteDocker:
     ) -> list[LogEntry]:
         """A container's logs, both streams, multi-line entries grouped, in time order.
 
-        Output is parsed chunk by chunk as it arrives (never held whole as bytes and text),
-        which overlaps parsing with the server's sending.
+        Output is parsed chunk by chunk as it arrives (`logtui.history`), which overlaps
+        parsing with the server's sending; `log_batches` hands it on batch by batch.
         """
-        command = self._build(guard.docker_logs, name, since=since, until=until, tail=tail)
-        make = self.reader_factory
-        readers = {s: make(name, s, self.settings.mask_secrets) for s in ("stdout", "stderr")}
-        parsed: dict[str, list[LogEntry]] = {"stdout": [], "stderr": []}
-        parsing: deque[tuple[str, asyncio.Future[list[LogEntry]]]] = deque()
-        status = 0
-        timeout = self.settings.command_timeout
-        async with self._parallel, _dropped_on_error(readers):
-            try:
-                async with asyncio.timeout(timeout):
-                    async for kind, data in self.transport.stream(command, chunk_size=LOGS_CHUNK):
-                        if kind == "exit":
-                            status = int(data or b"0")
-                            continue
-                        parsing.append((kind, readers[kind].feed(data)))
-                        while parsing and (parsing[0][1].done() or len(parsing) > MAX_PARSING):
-                            done_kind, entries = parsing.popleft()
-                            parsed[done_kind] += await entries
-                    for done_kind, entries in parsing:
-                        parsed[done_kind] += await entries
-            except TimeoutError:
-                raise CommandTimeout(
-                    f"`{command.line}` did not finish within {timeout:g}s on {self.settings.label}; "
-                    "it was cancelled"
-                ) from None
-            for kind, reader in readers.items():
-                parsed[kind] += await reader.close()
-        if status != 0:
-            lines = [ln for ln in readers["stderr"].errors if ln.strip()]
-            message = " ".join(lines[-3:]).strip() or f"exit status {status}"
-            raise RuntimeError(f"docker on {self.settings.label}: {message}")
-        return merge_by_time(parsed["stdout"], parsed["stderr"])
+        return await history.logs_list(self, name, since=since, until=until, tail=tail)
+
+    def log_batches(
+        self,
+        name: str,
+        *,
+        since: str | None = None,
+        until: str | None = None,
+        tail: int | str | None = None,
+    ) -> AsyncIterator[list[LogEntry]]:
+        """`logs` as batches in time order, each handed on once its place is decided:
+        memory does not grow with the history's length."""
+        return history.log_batches(self, name, since=since, until=until, tail=tail)
 
     async def logs_for_hours(self, name: str, hours: float) -> list[LogEntry]:
         return await self.logs(name, since=since_for_hours(hours))
@@ -292,7 +258,7 @@ class RemoteDocker:
         return dict(zip(names, results, strict=True))
 
     async def inspect(self, names: Sequence[str]) -> list[dict[str, Any]]:
-        result = await self._run(self._build(guard.docker_inspect, list(names)))
+        result = await self._run(self.build_command(guard.docker_inspect, list(names)))
         documents = self._parsed(_parse_inspect, result)
         return mask_inspect(documents) if self.settings.mask_secrets else documents
 
@@ -325,7 +291,7 @@ class RemoteDocker:
         return report
 
     async def stats(self, names: Sequence[str] = ()) -> list[ContainerStats]:
-        result = await self._run(self._build(guard.docker_stats, list(names)))
+        result = await self._run(self.build_command(guard.docker_stats, list(names)))
         return self._parsed(parse_stats, result)
 
     def _parsed(self, parse: Callable[[bytes], Any], result: CommandResult) -> Any:

@@ -1,0 +1,123 @@
+"""Merging several sources of entries in time order while they are still arriving.
+
+`merge_by_time` merges finished lists (`heapq.merge` by the docker stamp, ties to the
+earlier source). The streaming CLI cannot wait for the end: it prints what is decided as
+soon as it is decided, and the result must be the same entries in the same order. An
+entry's place is decided once every source that has not ended has an entry waiting: then
+the smallest head is the next one whatever comes later, exactly as in `heapq.merge`, so the
+output is identical even for sources that are not quite in order.
+
+What waits is held in `SpillQueue`s, so a silent source (a container that writes nothing to
+stderr, or one whose `docker logs` has not started yet) costs disk, not memory.
+"""
+
+from __future__ import annotations
+
+import heapq
+
+from .models import LogEntry
+from .parser import time_key
+from .spill import SpillQueue
+
+BATCH = 4096
+"""Entries per batch handed out by `ready`."""
+
+
+def _keys(batch: list[LogEntry]) -> list[str]:
+    """`time_key` of each entry; Docker's fixed form (most entries: `_dts` is None when the
+    raw line opens with a 30-character stamp) without a call."""
+    return [
+        r[:29] if e._dts is None and r[29] == "Z" and r[19] == "." and r[10] == "T" else time_key(e)
+        for e in batch
+        for r in (e._raw,)
+    ]
+
+
+class _Source:
+    """One source: what waits (a `SpillQueue`), and the batch being merged with its keys."""
+
+    __slots__ = ("at", "ended", "entries", "keys", "queue")
+
+    def __init__(self, memory_bytes: int | None) -> None:
+        self.queue = SpillQueue(memory_bytes)
+        self.entries: list[LogEntry] = []
+        self.keys: list[str] = []
+        self.at = 0
+        self.ended = False
+
+    def has_next(self) -> bool:
+        """Whether an entry is waiting (loading the next batch when this one is used up)."""
+        if self.at < len(self.entries):
+            return True
+        if not self.queue:
+            return False
+        self.entries = self.queue.take(BATCH)
+        self.keys = _keys(self.entries)
+        self.at = 0
+        return True
+
+
+class TimeMerge:
+    """Sources 0..n-1 add batches in their own order; `ready` hands out the merged entries
+    whose place is decided. Ties go to the lower source number (stdout before stderr, the
+    first container listed before the next), as `merge_by_time` does."""
+
+    def __init__(self, sources: int, memory_bytes: int | None = None) -> None:
+        """`memory_bytes`: what each source's queue holds in memory before spilling
+        (default `spill.MEMORY_BYTES`)."""
+        self._sources = [_Source(memory_bytes) for _ in range(sources)]
+
+    def add(self, source: int, batch: list[LogEntry]) -> None:
+        if self._sources[source].ended:
+            raise ValueError(f"source {source} has ended")
+        self._sources[source].queue.append(batch)
+
+    def end(self, source: int) -> None:
+        """Source `source` will add nothing more."""
+        self._sources[source].ended = True
+
+    @property
+    def spilled(self) -> int:
+        """Entries that waited in a temporary file."""
+        return sum(s.queue.spilled for s in self._sources)
+
+    @property
+    def finished(self) -> bool:
+        return all(s.ended and not s.has_next() for s in self._sources)
+
+    def ready(self, most: int = BATCH) -> list[LogEntry]:
+        """Up to `most` entries whose place in the merge is decided, in order ([] if none)."""
+        sources = self._sources
+        waiting = [s.has_next() for s in sources]
+        if any(not w and not s.ended for w, s in zip(waiting, sources, strict=True)):
+            return []  # a source that may still send has nothing waiting: undecided
+        heap = [(s.keys[s.at], i) for i, s in enumerate(sources) if waiting[i]]
+        heapq.heapify(heap)
+        out: list[LogEntry] = []
+        while heap and len(out) < most:
+            _key, index = heapq.heappop(heap)
+            source = sources[index]
+            keys, at = source.keys, source.at
+            stop = min(len(keys), at + most - len(out))
+            end = at + 1
+            if heap:  # this source's run of entries that come before the next head
+                rival_key, rival = heap[0]
+                if index < rival:
+                    while end < stop and keys[end] <= rival_key:
+                        end += 1
+                else:
+                    while end < stop and keys[end] < rival_key:
+                        end += 1
+            else:
+                end = stop
+            out += source.entries[at:end]
+            source.at = end
+            if source.has_next():
+                heapq.heappush(heap, (source.keys[source.at], index))
+            elif not source.ended:
+                break  # its next entry may come first: undecided until it arrives
+        return out
+
+    def close(self) -> None:
+        for source in self._sources:
+            source.queue.close()
