@@ -11,6 +11,7 @@ calling `merge_by_time`.
 from __future__ import annotations
 
 import asyncio
+import sys
 from collections import deque
 from collections.abc import AsyncIterator, Sequence
 from typing import TYPE_CHECKING
@@ -43,6 +44,7 @@ async def log_batches(
     since: str | None = None,
     until: str | None = None,
     tail: int | str | None = None,
+    hold_bytes: int | None = None,
 ) -> AsyncIterator[list[LogEntry]]:
     """One container's logs, both streams, multi-line entries grouped, in time order, as
     batches handed on while the output arrives.
@@ -50,10 +52,12 @@ async def log_batches(
     `command_timeout` bounds silence, not length: the command is cancelled when the server
     sends nothing for that long (a long history may take minutes to read, which is fine).
     Docker's failure (non-zero exit) raises `RuntimeError` after what it did send.
+    `hold_bytes`: raw bytes a stream's waiting entries may hold in memory before they go to
+    a temporary file (default `spill.MEMORY_BYTES`).
     """
     command = remote.build_command(guard.docker_logs, name, since=since, until=until, tail=tail)
     readers = {s: remote.reader_factory(name, s, remote.settings.mask_secrets) for s in STREAMS}
-    merge = TimeMerge(2)
+    merge = TimeMerge(2, hold_bytes)
     parsing: deque[tuple[int, asyncio.Future[list[LogEntry]]]] = deque()
     status = 0
     timeout = remote.settings.command_timeout
@@ -104,9 +108,10 @@ async def log_batches(
 
 
 async def logs_list(remote: RemoteDocker, name: str, **window: str | int | None) -> list[LogEntry]:
-    """`log_batches` collected: the API's answer is a list."""
+    """`log_batches` collected: the API's answer is a list (held whole anyway: nothing is
+    spilled)."""
     entries: list[LogEntry] = []
-    async for batch in log_batches(remote, name, **window):  # type: ignore[arg-type]
+    async for batch in log_batches(remote, name, **window, hold_bytes=sys.maxsize):  # type: ignore[arg-type]
         entries += batch
     return entries
 

@@ -102,30 +102,20 @@ class SpillQueue:
         self._head.extend(batch)
         self._head_bytes += _size(batch)
 
-    def peek(self) -> LogEntry:
-        """The oldest entry (the queue must not be empty)."""
-        if not self._head:
-            self._refill()
-        return self._head[0]
-
     def take(self, most: int) -> list[LogEntry]:
         """Up to `most` of the oldest entries, removed (from memory first)."""
         if not self._head and self.length:
             self._refill()
         head = self._head
-        count = min(most, len(head))
-        batch = [head.popleft() for _ in range(count)]
-        self._head_bytes -= _size(batch)
-        self.length -= count
+        if most >= len(head):
+            batch = list(head)
+            head.clear()
+            self._head_bytes = 0
+        else:  # the bytes taken are estimated: the bound is a bound, not an account
+            batch = [head.popleft() for _ in range(most)]
+            self._head_bytes -= self._head_bytes * most // (most + len(head))
+        self.length -= len(batch)
         return batch
-
-    def popleft(self) -> LogEntry:
-        if not self._head:
-            self._refill()
-        entry = self._head.popleft()
-        self._head_bytes -= len(entry._raw) + 64
-        self.length -= 1
-        return entry
 
     def close(self) -> None:
         if self._file is not None:

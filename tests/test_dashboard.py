@@ -428,7 +428,9 @@ async def test_server_gone_shows_reconnecting_and_keeps_what_it_has(make_app, ho
         await wait_for(pilot, lambda: all_history_loaded(app))
         await host.stop()
         await wait_for(pilot, lambda: "reconnecting" in app.status_text().plain)
-        assert all(s.state == "reconnecting" for s in app.streams.values())
+        # Each stream notices the lost connection on its own channel: wait for all three
+        # (asserting at once raced with the last one, 1 run in 2 under load).
+        await wait_for(pilot, lambda: all(s.state == "reconnecting" for s in app.streams.values()))
         await pilot.pause(1.1)
         text = screen_text(app)
         assert text.count("⚠ reconn") == 3  # every row says so

@@ -21,7 +21,7 @@ from scripted import config_free_env, running_host, write_client_files
 from logtui import export, history, spill
 from logtui.json_lines import json_lines
 from logtui.models import LogEntry
-from logtui.parser import merge_by_time
+from logtui.parser import merge_by_time, time_key
 from logtui.remote import RemoteDocker
 from logtui.simhost import ScriptedContainer, SimulatedHost
 from logtui.spill import SpillQueue
@@ -61,14 +61,18 @@ def _sources(specs: list[list[tuple[str, str]]]) -> list[list[LogEntry]]:
     specs=_ENTRY_LISTS,
     cuts=st.lists(st.integers(0, 6), max_size=60),
     spill_at=st.sampled_from([0, 150, 1 << 20]),
+    in_order=st.booleans(),
 )
 def test_the_streaming_merge_equals_merge_by_time_however_the_batches_come(
-    specs: list[list[tuple[str, str]]], cuts: list[int], spill_at: int
+    specs: list[list[tuple[str, str]]], cuts: list[int], spill_at: int, in_order: bool
 ) -> None:
     """Sources in any order (sorted or not, ties, mixed stamp forms), cut into batches at
     random, added in a random interleaving with `ready` asked at random moments: the
-    output is exactly `merge_by_time` of the whole sources, spilled or not."""
+    output is exactly `merge_by_time` of the whole sources, spilled or not. `in_order`:
+    each source in time order, as docker writes them (the merge's fast path)."""
     sources = _sources(specs)
+    if in_order:
+        sources = [sorted(source, key=time_key) for source in sources]
     want = merge_by_time(*sources)
     merge = TimeMerge(len(sources), memory_bytes=spill_at)
     for source in merge._sources:

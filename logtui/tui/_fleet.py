@@ -175,33 +175,7 @@ class FleetApp(FleetViewMixin, LogtuiApp):
     async def _follow_on(self, host: HostState, key: str, generation: int) -> None:
         """One container's stream on one host; its entries tagged with the host."""
         name = key_name(key)
-        tag = HostedName(name, host.name)
-        since, skip = self._resume_point(key)
-        inbox = self._inbox
-
-        def on_state(state: str, detail: str) -> None:
-            if generation == self._generation:
-                self.streams[key] = StreamState(state, detail)
-
-        try:
-            async for batch in host.remote.follow(
-                name, since=since, on_state=on_state, max_retries=self.follow_retries
-            ):
-                if skip is not None:
-                    batch = [e for e in batch if skip(e)]
-                for entry in batch:
-                    entry.container_name = tag
-                if batch:
-                    inbox.put(generation, key, batch)
-                while inbox.full and generation == self._generation:
-                    await asyncio.sleep(0.01)  # the UI is behind: stop reading, SSH pushes back
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:  # one container's failure must not stop the others
-            on_state("failed", str(exc))
-        finally:
-            if generation == self._generation:
-                self._following.discard(key)
+        await self._follow_into_inbox(host.remote, name, key, generation, HostedName(name, host.name))
 
     def _pin(self, filter: Filter) -> None:
         """The container looked at gets a live channel first, on its host."""

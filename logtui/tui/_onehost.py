@@ -120,21 +120,31 @@ class OneHostMixin:
     async def _follow(self, name: str, generation: int) -> None:
         """One container's stream: the window's history, then new lines as they come."""
         assert self.remote is not None
-        since, skip = self._resume_point(name)
+        await self._follow_into_inbox(self.remote, name, name, generation)
+
+    async def _follow_into_inbox(
+        self, remote: RemoteDocker, name: str, key: str, generation: int, tag: str | None = None
+    ) -> None:
+        """Follow container `name` of `remote` into the inbox under the store key `key`
+        (`tag`: the container name its entries carry, among several hosts)."""
+        since, skip = self._resume_point(key)
         inbox = self._inbox
 
         def on_state(state: str, detail: str) -> None:
             if generation == self._generation:
-                self.streams[name] = StreamState(state, detail)
+                self.streams[key] = StreamState(state, detail)
 
         try:
-            async for batch in self.remote.follow(
+            async for batch in remote.follow(
                 name, since=since, on_state=on_state, max_retries=self.follow_retries
             ):
                 if skip is not None:
                     batch = [e for e in batch if skip(e)]
+                if tag is not None:
+                    for entry in batch:
+                        entry.container_name = tag
                 if batch:
-                    inbox.put(generation, name, batch)
+                    inbox.put(generation, key, batch)
                 while inbox.full and generation == self._generation:
                     await asyncio.sleep(0.01)  # the UI is behind: stop reading, SSH pushes back
         except asyncio.CancelledError:
@@ -143,7 +153,7 @@ class OneHostMixin:
             on_state("failed", str(exc))
         finally:
             if generation == self._generation:
-                self._following.discard(name)
+                self._following.discard(key)
 
     def _resume_point(self, name: str) -> tuple[str, Callable[[LogEntry], bool] | None]:
         """Where a container's (re)started stream begins, and a filter against repeats.
