@@ -29,6 +29,8 @@ if TYPE_CHECKING:
 LOGS_CHUNK = 1 << 18
 """Bytes read from a channel at once when fetching history: large reads, few calls."""
 STREAMS = ("stdout", "stderr")
+MAX_ERROR_CHARS = 500
+"""Most of docker's stderr kept for a failed command's message (a line can be 1 MiB)."""
 
 
 def _drop(readers: dict[str, AsyncReader]) -> None:
@@ -97,7 +99,7 @@ async def log_batches(
             finished = True
         if status != 0:
             lines = [ln for ln in readers["stderr"].errors if ln.strip()]
-            message = " ".join(lines[-3:]).strip() or f"exit status {status}"
+            message = " ".join(lines[-3:]).strip()[:MAX_ERROR_CHARS] or f"exit status {status}"
             raise RuntimeError(f"docker on {remote.settings.label}: {message}")
         while batch := merge.ready():
             yield batch

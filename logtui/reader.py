@@ -22,27 +22,52 @@ def decode(line: bytes) -> str:
     return line.decode("utf-8", errors="backslashreplace")
 
 
+MAX_LINE_BYTES = 1 << 20
+"""Longest line held while its newline has not come. A broken or hostile server can send
+one endless line; past this, what came is handed on as a line and the rest goes on as the
+next one (no byte is dropped, and the entry it makes is cut at `MAX_ENTRY_CHARS` as any).
+Docker's log drivers split lines at 16 KiB and podman's at 8 KiB, so no real line is cut."""
+
+
+def _cut_at(data: bytes, at: int) -> int:
+    """`at`, moved back to the start of a UTF-8 character (never inside one); invalid
+    UTF-8 (more than three continuation bytes) is cut at `at`."""
+    for back in range(4):
+        if data[at - back] & 0xC0 != 0x80:
+            return at - back
+    return at
+
+
 class LineSplitter:
     """Splits a byte stream into complete lines, carrying a partial last line over.
 
     Each chunk's complete lines are decoded at once ("\\n" never occurs inside a UTF-8
     sequence, so this equals decoding line by line, at a fraction of the calls), after the
-    parts of a line the log driver split are joined back (`rejoin_split_lines`).
+    parts of a line the log driver split are joined back (`rejoin_split_lines`). A partial
+    line longer than `MAX_LINE_BYTES` is cut into lines of that size, so memory (and the
+    cost of joining each chunk to it) stays bounded.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, max_line: int = MAX_LINE_BYTES) -> None:
+        if max_line < 4:
+            raise ValueError("max_line must hold a UTF-8 character (4 bytes)")
         self._rest = b""
+        self.max_line = max_line
 
     def feed_text(self, chunk: bytes) -> str | None:
         """The chunk's complete lines as one text without the last "\\n"; None if none."""
         if self._rest:
             chunk = self._rest + chunk
         cut = chunk.rfind(b"\n")
-        if cut == -1:
-            self._rest = chunk
-            return None
-        self._rest = chunk[cut + 1 :]
-        return decode(rejoin_split_lines(chunk[:cut]))
+        rest = chunk[cut + 1 :]
+        parts = [decode(rejoin_split_lines(chunk[:cut]))] if cut != -1 else []
+        start = 0
+        while len(rest) - start > self.max_line:  # an endless line: hand on what came
+            end = _cut_at(rest, start + self.max_line)
+            parts.append(decode(rest[start:end]))
+            start = end
+        self._rest = rest[start:] if start else rest
+        return "\n".join(parts) if parts else None
 
     def feed(self, chunk: bytes) -> list[str]:
         text = self.feed_text(chunk)
