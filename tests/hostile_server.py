@@ -33,9 +33,12 @@ from types import TracebackType
 from typing import Any, Literal
 
 import asyncssh
+from scripted import write_client_files
 
 from logtui.config import Settings
 from logtui.loop_thread import LoopThread
+from logtui.simhost.client import LOOPBACK, client_settings, known_hosts_entry
+from logtui.simhost.server import listen_locked_down, public_key_line
 
 HOSTILE = (
     "\x1b]8;;https://evil.example/\x1b\\click\x1b]8;;\x1b\\ "
@@ -136,29 +139,14 @@ class HostileServer:
     async def start(self) -> None:
         host_key = asyncssh.generate_private_key("ssh-ed25519")
         client_key = asyncssh.generate_private_key("ssh-ed25519")
-        public = host_key.export_public_key("openssh").decode().split()
-        self.host_public_key_line = f"{public[0]} {public[1]}"
+        self.host_public_key_line = public_key_line(host_key)
         self.client_key_text = client_key.export_private_key("openssh").decode()
         if self.disconnect is not None and self.disconnect.when == "connect":
-            self._plain = await asyncio.start_server(self._disconnect_at_once, "127.0.0.1", 0)
+            self._plain = await asyncio.start_server(self._disconnect_at_once, LOOPBACK, 0)
             self.port = self._plain.sockets[0].getsockname()[1]
             return
-        self._acceptor = await asyncssh.listen(
-            "127.0.0.1",
-            0,
-            server_host_keys=[host_key],
-            authorized_client_keys=asyncssh.import_authorized_keys(
-                client_key.export_public_key("openssh").decode()
-            ),
-            server_factory=lambda: _Server(self),
-            process_factory=self._handle,
-            encoding=None,
-            allow_scp=False,
-            password_auth=False,
-            kbdint_auth=False,
-            agent_forwarding=False,
-            x11_forwarding=False,
-            line_editor=False,
+        self._acceptor = await listen_locked_down(
+            0, host_key, client_key, lambda: _Server(self), process_factory=self._handle
         )
         self.port = self._acceptor.get_port()
 
@@ -192,38 +180,17 @@ class HostileServer:
 
     @property
     def known_hosts_text(self) -> str:
-        return f"[127.0.0.1]:{self.port} {self.host_public_key_line}\n"
+        return known_hosts_entry(self.port, self.host_public_key_line)
 
     def settings(self, *, audit_log: Path | None = None, **overrides: Any) -> Settings:
         """Settings that reach this host, as `SimulatedHost.settings` gives them."""
-        values: dict[str, Any] = {
-            "host": "127.0.0.1",
-            "port": self.port,
-            "user": "logtui",
-            "key_text": self.client_key_text,
-            "known_hosts_text": self.known_hosts_text,
-            "use_ssh_config": False,
-        }
-        if audit_log is not None:
-            values["audit_log"] = audit_log
-        values.update(overrides)
-        return Settings(**values)
+        return client_settings(
+            self.port, self.client_key_text, self.known_hosts_text, audit_log=audit_log, **overrides
+        )
 
     def environment(self, directory: Path) -> dict[str, str]:
         """Key and known_hosts files in `directory`, and the LOGTUI_* variables using them."""
-        key = directory / "hostile_client_key"
-        key.write_text(self.client_key_text)
-        key.chmod(0o600)
-        known = directory / "hostile_known_hosts"
-        known.write_text(self.known_hosts_text)
-        return {
-            "LOGTUI_HOST": "127.0.0.1",
-            "LOGTUI_PORT": str(self.port),
-            "LOGTUI_USER": "logtui",
-            "LOGTUI_SSH_KEY_FILE": str(key),
-            "LOGTUI_KNOWN_HOSTS": str(known),
-            "LOGTUI_AUDIT_LOG": str(directory / "audit.jsonl"),
-        }
+        return write_client_files(self, directory, prefix="hostile_")
 
     # -- misbehaving -------------------------------------------------------------------------
 

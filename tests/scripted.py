@@ -7,9 +7,11 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Protocol
 
 from logtui.loop_thread import LoopThread
 from logtui.simhost import ScriptedContainer, SimulatedHost
+from logtui.simhost.client import LOOPBACK, USER
 
 TRACEBACK = [
     "Traceback (most recent call last):",
@@ -56,17 +58,31 @@ def running_host(containers: list[ScriptedContainer] | None = None) -> Iterator[
         loop.stop()
 
 
-def write_client_files(host: SimulatedHost, directory: Path) -> dict[str, str]:
-    """Key and known_hosts files for the host, and the LOGTUI_* variables that use them."""
-    key = directory / "client_key"
+class ClientEndpoint(Protocol):
+    """What a client needs of a test SSH server (`SimulatedHost`, `HostileServer`)."""
+
+    @property
+    def port(self) -> int: ...
+    @property
+    def client_key_text(self) -> str: ...
+    @property
+    def known_hosts_text(self) -> str: ...
+
+
+def write_client_files(host: ClientEndpoint, directory: Path, *, prefix: str = "") -> dict[str, str]:
+    """Key and known_hosts files for the host, and the LOGTUI_* variables that use them.
+
+    `prefix` starts the two file names, so that two servers' files can share `directory`.
+    """
+    key = directory / f"{prefix}client_key"
     key.write_text(host.client_key_text)
     key.chmod(0o600)
-    known = directory / "known_hosts"
+    known = directory / f"{prefix}known_hosts"
     known.write_text(host.known_hosts_text)
     return {
-        "LOGTUI_HOST": "127.0.0.1",
+        "LOGTUI_HOST": LOOPBACK,
         "LOGTUI_PORT": str(host.port),
-        "LOGTUI_USER": "logtui",
+        "LOGTUI_USER": USER,
         "LOGTUI_SSH_KEY_FILE": str(key),
         "LOGTUI_KNOWN_HOSTS": str(known),
         "LOGTUI_AUDIT_LOG": str(directory / "audit.jsonl"),

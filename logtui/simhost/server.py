@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -20,11 +20,49 @@ import asyncssh
 
 from ..config import Settings
 from ..guard import CommandRefused, validate_line
+from .client import LOOPBACK, client_settings, known_hosts_entry
 from .docker_cli import DockerResult, LogFollow, SimDocker, refused
 from .workload import Clock, Container, default_containers
 
 _GONE = (OSError, asyncssh.Error, ConnectionError, EOFError)
 """What writing to a channel whose connection has gone away may raise."""
+
+
+def public_key_line(key: asyncssh.SSHKey) -> str:
+    """`algorithm base64` of `key`'s public half, no comment: what a known_hosts line holds."""
+    algorithm, blob = key.export_public_key("openssh").decode().split()[:2]
+    return f"{algorithm} {blob}"
+
+
+async def listen_locked_down(
+    port: int,
+    host_key: asyncssh.SSHKey,
+    client_key: asyncssh.SSHKey,
+    server_factory: Callable[[], asyncssh.SSHServer],
+    **extra: Any,
+) -> asyncssh.SSHAcceptor:
+    """Listen on `LOOPBACK`:`port` (0: any free) for `client_key` alone.
+
+    Raw bytes in and out; no password or keyboard-interactive login, no scp, no agent or X11
+    forwarding, no line editor. `extra`: more `asyncssh.listen` options (a process factory).
+    """
+    return await asyncssh.listen(
+        LOOPBACK,
+        port,
+        server_host_keys=[host_key],
+        authorized_client_keys=asyncssh.import_authorized_keys(
+            client_key.export_public_key("openssh").decode()
+        ),
+        server_factory=server_factory,
+        encoding=None,
+        allow_scp=False,
+        password_auth=False,
+        kbdint_auth=False,
+        agent_forwarding=False,
+        x11_forwarding=False,
+        line_editor=False,
+        **extra,
+    )
 
 
 class _CountedProcess(asyncssh.SSHServerProcess):  # type: ignore[type-arg]
@@ -123,26 +161,9 @@ class SimulatedHost:
             if self._client_key_text
             else asyncssh.generate_private_key("ssh-ed25519", comment="logtui-sim-client")
         )
-        public = host_key.export_public_key("openssh").decode().split()
-        self.host_public_key_line = f"{public[0]} {public[1]}"
+        self.host_public_key_line = public_key_line(host_key)
         self._client_key_text = client_key.export_private_key("openssh").decode()
-        authorized = asyncssh.import_authorized_keys(
-            client_key.export_public_key("openssh").decode()
-        )
-        self._acceptor = await asyncssh.listen(
-            "127.0.0.1",
-            self.port,
-            server_host_keys=[host_key],
-            authorized_client_keys=authorized,
-            server_factory=lambda: _Server(self),
-            encoding=None,
-            allow_scp=False,
-            password_auth=False,
-            kbdint_auth=False,
-            agent_forwarding=False,
-            x11_forwarding=False,
-            line_editor=False,
-        )
+        self._acceptor = await listen_locked_down(self.port, host_key, client_key, lambda: _Server(self))
         self.port = self._acceptor.get_port()
 
     async def stop(self) -> None:
@@ -186,22 +207,13 @@ class SimulatedHost:
 
     @property
     def known_hosts_text(self) -> str:
-        return f"[127.0.0.1]:{self.port} {self.host_public_key_line}\n"
+        return known_hosts_entry(self.port, self.host_public_key_line)
 
     def settings(self, *, audit_log: Path | None = None, **overrides: Any) -> Settings:
         """Settings that reach this host. Without `audit_log`, Settings' default path is used."""
-        values: dict[str, Any] = {
-            "host": "127.0.0.1",
-            "port": self.port,
-            "user": "logtui",
-            "key_text": self._client_key_text,
-            "known_hosts_text": self.known_hosts_text,
-            "use_ssh_config": False,
-        }
-        if audit_log is not None:
-            values["audit_log"] = audit_log
-        values.update(overrides)
-        return Settings(**values)
+        return client_settings(
+            self.port, self._client_key_text, self.known_hosts_text, audit_log=audit_log, **overrides
+        )
 
     # -- serving commands ------------------------------------------------------------------
 
