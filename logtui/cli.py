@@ -2,6 +2,9 @@
 
 Exit codes: 0 success, 1 a failure on the server or the connection, 2 bad usage or
 configuration. Errors are one line on stderr, never a traceback.
+
+Here: the parser, `main` and the plumbing; the commands on one host are in
+`logtui.cli_commands`, on several hosts in `logtui.cli_fleet`, the printing in `logtui.cli_output`.
 """
 
 from __future__ import annotations
@@ -9,17 +12,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import json
 import sys
 from collections.abc import Callable
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any
+
+from .cli_output import Output
 
 if TYPE_CHECKING:
     from .config import Settings
-    from .models import LogEntry
     from .parse_process import ParseProcess
-    from .remote import RemoteDocker
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 
@@ -169,342 +170,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-# -- output -----------------------------------------------------------------------------
-
-LEVEL_STYLES = {
-    "DEBUG": "dim",
-    "INFO": "green",
-    "WARNING": "yellow",
-    "ERROR": "bold red",
-    "CRITICAL": "bold white on red",
-}
-
-
-class Output:
-    """Writes entries and reports: JSON for scripts, rich text for people, never markup."""
-
-    def __init__(self, as_json: bool, stream: TextIO | None = None) -> None:
-        from rich.console import Console
-
-        self.as_json = as_json
-        self.stream = stream or sys.stdout
-        self.console = Console(file=self.stream, highlight=False, soft_wrap=True)
-
-    def json(self, obj: Any) -> None:
-        from .textsafe import json_for_terminal
-
-        self.stream.write(json_for_terminal(json.dumps(obj, ensure_ascii=False)) + "\n")
-
-    def entries(
-        self,
-        entries: list[LogEntry],
-        show_container: bool = True,
-        host_of: Callable[[LogEntry], str | None] | None = None,
-    ) -> None:
-        """`host_of`: among several hosts, each entry's host (a column; `host` in JSON)."""
-        if self.as_json:
-            from .json_lines import json_lines
-
-            self.stream.write(json_lines(entries, host_of))  # C1 controls as \u escapes: same JSON
-            self.stream.flush()
-            return
-        from rich.text import Text
-
-        from .textsafe import sanitize_for_terminal
-
-        def columns(e: LogEntry) -> tuple[str, str, str, str]:
-            container = f" {e.container_name:<16}" if show_container else ""
-            if host_of is not None:
-                container = f" {sanitize_for_terminal(host_of(e) or ''):<14}{container}"
-            when = e.timestamp.replace("T", " ")[:23]
-            return when, container, f" {e.level:<8}", " " + sanitize_for_terminal(e.message)
-
-        if not self.console.is_terminal:  # a pipe or a file: no colours, so no rich per line
-            self.stream.write("".join("".join(columns(e)) + "\n" for e in entries))
-            self.stream.flush()
-            return
-        for e in entries:
-            when, container, level, message = columns(e)
-            line = Text()
-            line.append(when, style="dim")
-            line.append(container, style="cyan")
-            line.append(level, style=LEVEL_STYLES.get(e.level, ""))
-            line.append(message)
-            self.console.print(line)
-        self.stream.flush()
-
-
-# -- commands ---------------------------------------------------------------------------
-
-
-async def _status(remote: RemoteDocker, out: Output) -> int:
-    containers = await remote.list_containers()
-    if out.as_json:
-        out.json(
-            {
-                "host": remote.settings.label,
-                "connected": True,
-                "containers": [c.to_dict() for c in containers],
-                "channels": _channel_plan(remote, containers),
-            }
-        )
-        return EXIT_OK
-    from rich.table import Table
-    from rich.text import Text
-
-    from .textsafe import one_line
-
-    title = Text(f"{one_line(remote.settings.label)} — READ-ONLY — connected")
-    table = Table(title=title, title_justify="left")
-    for column in ("NAME", "STATE", "STATUS", "IMAGE"):
-        table.add_column(column)
-    for c in containers:  # docker's text is the server's: Text, never markup
-        style = "green" if c.running else "red" if c.state in {"exited", "dead"} else "yellow"
-        table.add_row(*(Text(one_line(v)) for v in (c.name, c.state, c.status, c.image)), style=style)
-    out.console.print(table)
-    running = sum(c.running for c in containers)
-    out.console.print(f"{len(containers)} containers, {running} running")
-    plan = _channel_plan(remote, containers)
-    conns = plan["connections"]
-    line = (
-        f"{conns} SSH connection{'s' if conns != 1 else ''} open · follows up to "
-        f"{plan['live_capacity']} containers live "
-        f"({plan['max_connections']} connections × {plan['channels_per_connection'] - 1} streams, one "
-        f"channel each kept for commands)"
-    )
-    if plan["polled"]:
-        cycle = plan["poll_cycle_s"]
-        line += f"; {plan['polled']} would be polled in rotation, each about every {cycle:.0f}s"
-    out.console.print(line, markup=False, highlight=False)
-    return EXIT_OK
-
-
-def _channel_plan(remote: RemoteDocker, containers: list[Any]) -> dict[str, Any]:
-    """How `logs -f` and the dashboard would follow this host's running containers."""
-    pool = remote.transport.pool
-    state = pool.state()
-    per_connection = min(state.limits, default=pool.max_sessions)
-    capacity = pool.live_capacity
-    running = sum(1 for c in containers if c.running)
-    polled = max(0, running - capacity)
-    return {
-        "connections": state.connections,
-        "max_connections": pool.max_connections,
-        "channels_per_connection": per_connection,
-        "live_capacity": capacity,
-        "running": running,
-        "polled": polled,
-        "poll_cycle_s": max(remote.rotation.min_cycle_s, polled * remote.rotation.gap_s),
-    }
-
-
-async def _history_names(remote: RemoteDocker) -> list[str]:
-    """The containers whose history `logs`, `errors` and `save` read: all that have run."""
-    return [c.name for c in await remote.list_containers() if c.state != "created"]
-
-
-async def _logs(remote: RemoteDocker, out: Output, hours: float, follow: bool) -> int:
-    from .history import merged_batches
-    from .remote import since_for_hours
-
-    if follow:
-        containers = [c for c in await remote.list_containers() if c.running]
-        await _follow(remote, out, [c.name for c in containers], hours)
-        return EXIT_OK
-    names = await _history_names(remote)
-    async for _, batch in merged_batches(remote, names, since_for_hours(hours)):
-        out.entries(batch)  # printed as soon as its place in time is decided
-    return EXIT_OK
-
-
-async def _container(remote: RemoteDocker, out: Output, name: str, hours: float, follow: bool) -> int:
-    from .remote import since_for_hours
-
-    if follow:
-        await _follow(remote, out, [name], hours, show_container=False)
-        return EXIT_OK
-    async for batch in remote.log_batches(name, since=since_for_hours(hours)):
-        out.entries(batch, show_container=False)
-    return EXIT_OK
-
-
-async def _follow(
-    remote: RemoteDocker,
-    out: Output,
-    names: list[str],
-    hours: float,
-    show_container: bool = True,
-) -> None:
-    """Every container's history, then new entries, in time order, until Ctrl-C or every
-    stream ends (`logtui.follow_output`)."""
-    from .follow_output import PipeWriter, follow_in_time_order
-    from .remote import since_for_hours
-    from .textsafe import sanitize_for_terminal
-
-    def on_state(state: str, detail: str) -> None:
-        if state in {"reconnecting", "failed"}:
-            print(f"logtui: {state}: {sanitize_for_terminal(detail)}", file=sys.stderr, flush=True)
-
-    pipe = PipeWriter(out.stream) if PipeWriter.usable_for(out.stream) else None
-    printer = Output(out.as_json, pipe) if pipe is not None else out
-
-    async def write(entries: list[LogEntry]) -> None:
-        if entries:
-            printer.entries(entries, show_container=show_container)
-            if pipe is not None:
-                await pipe.drain()
-
-    reporter = asyncio.create_task(_report_rotation(remote))
-    try:
-        await follow_in_time_order(remote, names, since_for_hours(hours), write, on_state)
-    except asyncio.CancelledError:
-        raise  # Ctrl-C: what is still queued may never be read, so do not wait for it
-    except BaseException:
-        if pipe is not None:  # what was printed before the error still goes out
-            with contextlib.suppress(OSError):
-                await pipe.close()
-        raise
-    else:
-        if pipe is not None:
-            await pipe.close()
-    finally:
-        reporter.cancel()
-
-
-async def _report_rotation(remote: RemoteDocker, every_s: float = 2.0) -> None:
-    """Say on stderr which containers are polled, and how often, whenever that changes.
-
-    Silent while every container has a live channel: a small server makes no noise.
-    """
-    said = ""
-    while True:
-        await asyncio.sleep(every_s)
-        state = remote.rotation.state()
-        if not state.polled and not said:
-            continue
-        message = (
-            f"{len(state.live)} containers live, {len(state.polled)} polled in rotation "
-            f"(each about every {state.cycle_s:.0f}s; the SSH server's MaxSessions and "
-            f"LOGTUI_MAX_CONNECTIONS bound the live ones): {', '.join(state.polled)}"
-            if state.polled
-            else f"all {len(state.live)} containers live"
-        )
-        if message != said:
-            print(f"logtui: {message}", file=sys.stderr, flush=True)
-            said = message
-
-
-async def _errors(remote: RemoteDocker, out: Output, hours: float) -> int:
-    from .analysis import error_summary, errors_only
-    from .history import container_batches
-    from .remote import since_for_hours
-
-    names = await _history_names(remote)
-    errors: dict[str, list[LogEntry]] = {name: [] for name in names}
-    async for index, batch in container_batches(remote, names, since_for_hours(hours)):
-        if batch:  # only the errors are kept: the summary is about them alone
-            errors[names[index]] += errors_only(batch)
-    summary = error_summary(errors, hours)
-    if out.as_json:
-        out.json(summary)
-        return EXIT_OK
-    _print_summary(out, summary)
-    return EXIT_OK
-
-
-def _print_summary(out: Output, summary: dict[str, Any]) -> None:
-    from rich.table import Table
-    from rich.text import Text
-
-    from .textsafe import one_line, sanitize_for_terminal
-
-    c = out.console
-    c.print(
-        Text(
-            f"Errors in the last {summary['analysis_period_hours']:g} h: "
-            f"{summary['total_error_entries']} in {summary['containers_with_errors']} of "
-            f"{summary['total_containers']} containers, "
-            f"{len(summary['critical_issues'])} critical",
-            style="bold",
-        )
-    )
-    if summary["error_breakdown"]:
-        table = Table("CONTAINER", "ERRORS", "LATEST", box=None, pad_edge=False)
-        for name, info in sorted(summary["error_breakdown"].items(), key=lambda kv: -kv[1]["error_count"]):
-            latest = info["recent_errors"][-1]["message"].splitlines()[0] if info["recent_errors"] else ""
-            table.add_row(Text(one_line(name)), str(info["error_count"]), Text(one_line(latest)[:100]))
-        c.print(table)
-    for issue in summary["critical_issues"][-10:]:
-        first = sanitize_for_terminal(issue["message"]).splitlines()[0][:100] if issue["message"] else ""
-        c.print(
-            Text(
-                f"CRITICAL {issue['timestamp'][:19]} {one_line(issue['container'])}: {one_line(first)}",
-                style="bold red",
-            )
-        )
-    groups = summary.get("error_groups", [])
-    if groups:
-        c.print(Text("Repeated errors:", style="bold"))
-        for group in groups[:10]:
-            c.print(
-                Text(
-                    f"  ×{group['count']:<5} {one_line(group['template'])[:90]}"
-                    f"  (last {group['last_seen'][11:19]})"
-                )
-            )
-    if not summary["total_error_entries"]:
-        c.print(Text("No errors found.", style="green"))
-
-
-async def _save(remote: RemoteDocker, out: Output, hours: float, output: str | None) -> int:
-    from .export import SavedFileStream, atomic_file, default_filename
-    from .history import each_batches
-    from .remote import since_for_hours
-
-    names = await _history_names(remote)
-    path = Path(output).expanduser() if output else Path.cwd() / default_filename()
-    count = 0
-    with atomic_file(path) as handle:  # written as it arrives, container after container
-        saved = SavedFileStream(handle)
-        started = -1
-        async for index, batch in each_batches(remote, names, since_for_hours(hours)):
-            if index != started:
-                saved.container(names[index])
-                started = index
-            saved.entries([e.to_dict() for e in batch])
-            count += len(batch)
-        saved.finish()
-    path = path.resolve()
-    if out.as_json:
-        out.json({"path": str(path), "containers": len(names), "entries": count})
-    else:
-        out.console.print(f"Saved {count} entries of {len(names)} containers to {path}")
-    return EXIT_OK
-
-
-async def _health(remote: RemoteDocker, out: Output) -> int:
-    report = await remote.health()
-    if out.as_json:
-        out.json(report)
-    else:
-        from rich.text import Text
-
-        from .textsafe import one_line
-
-        healthy = report["status"] == "healthy"
-        line = Text(f"{one_line(report['host'])}: ")
-        line.append("healthy" if healthy else "unhealthy", "green" if healthy else "red")
-        out.console.print(line)
-        if healthy:
-            out.console.print(
-                f"ssh ok, docker ok, {report['running_containers']} of "
-                f"{report['container_count']} containers running"
-            )
-        else:  # the server's words (a disconnect reason, docker's stderr): Text, sanitized
-            out.console.print(Text(one_line(report["error"] or "unknown error")))
-    return EXIT_OK if report["status"] == "healthy" else EXIT_FAILURE
-
-
 # -- plumbing ---------------------------------------------------------------------------
 
 
@@ -527,16 +192,17 @@ def _with_flags(settings: Settings, args: argparse.Namespace) -> Settings:
 
 
 def _run_command(args: argparse.Namespace) -> int:
+    from . import cli_commands as commands
     from .remote import RemoteDocker
 
     out = Output(as_json=getattr(args, "json", False))
     handlers: dict[str, Callable[[RemoteDocker], Any]] = {
-        "status": lambda r: _status(r, out),
-        "logs": lambda r: _logs(r, out, args.hours, args.follow),
-        "errors": lambda r: _errors(r, out, args.hours),
-        "container": lambda r: _container(r, out, args.name, args.hours, args.follow),
-        "save": lambda r: _save(r, out, args.hours, args.output),
-        "health": lambda r: _health(r, out),
+        "status": lambda r: commands.status(r, out),
+        "logs": lambda r: commands.logs(r, out, args.hours, args.follow),
+        "errors": lambda r: commands.errors(r, out, args.hours),
+        "container": lambda r: commands.container(r, out, args.name, args.hours, args.follow),
+        "save": lambda r: commands.save(r, out, args.hours, args.output),
+        "health": lambda r: commands.health(r, out),
     }
 
     async def main(settings: Settings) -> int:

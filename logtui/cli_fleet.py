@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from .fleet import Fleet, HostOutcome, entry_dict, failures, host_key, raise_if_all_failed, split_host_key
 
 if TYPE_CHECKING:
-    from .cli import Output
+    from .cli_output import Output
     from .config import Settings
     from .models import LogEntry
     from .remote import RemoteDocker
@@ -167,7 +167,7 @@ async def _follow_all(
 
 async def errors(fleet: Fleet, out: Output, hours: float) -> int:
     from .analysis import error_summary
-    from .cli import _print_summary
+    from .cli_output import print_summary
 
     outcomes = await fleet.each(lambda r: r.logs_of_all(hours))
     raise_if_all_failed(outcomes)
@@ -178,7 +178,7 @@ async def errors(fleet: Fleet, out: Output, hours: float) -> int:
     if out.as_json:
         out.json(summary)
     else:
-        _print_summary(out, summary)
+        print_summary(out, summary)
     return _say_failures(outcomes)
 
 
