@@ -126,9 +126,7 @@ def validate_argv(argv: Sequence[str]) -> tuple[str, ...]:
     """Check an argument vector against the allowlist; return it as a tuple or raise."""
     argv = tuple(argv)
     if len(argv) < 2 or argv[0] != "docker":
-        raise CommandRefused(
-            f"refused command {shlex.join(argv)!r}: only docker commands are allowed"
-        )
+        raise CommandRefused(f"refused command {shlex.join(argv)!r}: only docker commands are allowed")
     sub = argv[1]
     form = _FORMS.get(sub)
     if form is None:
@@ -237,9 +235,7 @@ def docker_logs(
 
 
 def docker_inspect(names: Sequence[str]) -> GuardedCommand:
-    return _guarded(
-        ["docker", "inspect", "--type", "container", *map(validate_container_name, names)]
-    )
+    return _guarded(["docker", "inspect", "--type", "container", *map(validate_container_name, names)])
 
 
 def docker_stats(names: Sequence[str] = ()) -> GuardedCommand:

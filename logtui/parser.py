@@ -130,9 +130,7 @@ _CONT_FIRST = frozenset(" \tTDCEg")
 # A Go stack dump after a panic or a glog/klog fatal line: `goroutine 1 [running]:`, then
 # unindented calls (`main.main()`) each followed by an indented file line.
 _GO_HEADER_RE = re.compile(r"goroutine \d+ \[[^\]]*\]:$")
-_GO_FRAME_RE = re.compile(
-    r"[\w.$/*()\[\]{}-]+\(.*\)$|created by [\w.$/*()\[\]{}-]+(?: in goroutine \d+)?$"
-)
+_GO_FRAME_RE = re.compile(r"[\w.$/*()\[\]{}-]+\(.*\)$|created by [\w.$/*()\[\]{}-]+(?: in goroutine \d+)?$")
 
 # Traceback states of the pending entry.
 _NO_TB, _IN_TB, _TB_DONE, _TB_CHAIN, _GO_STACK = 0, 1, 2, 3, 4

@@ -22,11 +22,11 @@ def decode(line: bytes) -> str:
     return line.decode("utf-8", errors="backslashreplace")
 
 
-MAX_LINE_BYTES = 1 << 20
+MAX_LINE_BYTES = 8 << 20
 """Longest line held while its newline has not come. A broken or hostile server can send
 one endless line; past this, what came is handed on as a line and the rest goes on as the
-next one (no byte is dropped, and the entry it makes is cut at `MAX_ENTRY_CHARS` as any).
-Docker's log drivers split lines at 16 KiB and podman's at 8 KiB, so no real line is cut."""
+next one (no byte is dropped). A real line up to this size is kept whole (the parts
+Docker's log drivers split it into are joined back)."""
 
 
 def _cut_at(data: bytes, at: int) -> int:

@@ -12,9 +12,7 @@ KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaA==\n-----END OPENSSH PRIVA
 
 
 def test_spec_variables_are_read() -> None:
-    s = load_settings(
-        {"HETZNER_HOST": "203.0.113.7", "HETZNER_USER": "root", "HETZNER_SSH_KEY": KEY}
-    )
+    s = load_settings({"HETZNER_HOST": "203.0.113.7", "HETZNER_USER": "root", "HETZNER_SSH_KEY": KEY})
     assert (s.host, s.user, s.port) == ("203.0.113.7", "root", None)
     assert s.key_text == KEY
     assert s.label == "root@203.0.113.7"
@@ -51,9 +49,7 @@ def test_bad_configuration_raises_value_error_naming_the_variable(env: dict, nee
         load_settings(env)
 
 
-def test_dotenv_file_is_read_and_environment_wins(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_dotenv_file_is_read_and_environment_wins(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / ".env").write_text("LOGTUI_HOST=from-dotenv\nLOGTUI_USER=deploy\n")
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("LOGTUI_HOST", raising=False)

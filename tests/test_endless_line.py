@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from logtui.parser import MAX_ENTRY_CHARS
-from logtui.reader import LineSplitter, StreamReader
+from logtui.reader import MAX_LINE_BYTES, LineSplitter, StreamReader
 from logtui.remote import RemoteDocker
 
 
@@ -45,11 +45,11 @@ def test_complete_lines_are_untouched_by_the_bound() -> None:
 
 
 STAMP = b"2025-08-16T14:30:22.000000001Z "
-ENDLESS = 6 << 20  # six MiB of one line
+ENDLESS = 20 << 20  # 20 MiB of one line: more than MAX_LINE_BYTES
 
 
 async def test_an_endless_line_from_a_server_is_read_in_bounded_pieces_and_the_next_lines_follow() -> None:
-    """`docker logs` answers a stamp, 6 MiB without a newline, then two ordinary lines: the
+    """`docker logs` answers a stamp, 20 MiB without a newline, then two ordinary lines: the
     entries hold every character of it (cut at the entry bound), and the next lines keep
     their own stamps and levels."""
     body = STAMP + b"[ERROR] " + b"x" * ENDLESS + b"\n"
@@ -60,7 +60,7 @@ async def test_an_endless_line_from_a_server_is_read_in_bounded_pieces_and_the_n
         entries = await remote.logs("flood")
     flood = [e for e in entries if e.docker_timestamp.startswith("2025-08-16T14:30:22")]
     assert sum(e.raw_line.count("x") for e in flood) == ENDLESS
-    assert all(len(e.raw_line) <= MAX_ENTRY_CHARS + (1 << 20) for e in flood)
+    assert all(len(e.raw_line) <= MAX_ENTRY_CHARS + MAX_LINE_BYTES for e in flood)
     assert flood[0].level == "ERROR"
     tail = [(e.level, e.message) for e in entries[len(flood) :]]
     assert tail == [("WARNING", "after the flood"), ("INFO", "and one more")]
@@ -69,8 +69,9 @@ async def test_an_endless_line_from_a_server_is_read_in_bounded_pieces_and_the_n
 def test_a_stream_reader_holds_at_most_the_bound_of_an_unfinished_line() -> None:
     reader = StreamReader("flood", "stdout", mask=True)
     entries = reader.feed(STAMP + b"[ERROR] ")
-    for _ in range(64):
-        entries += reader.feed(b"y" * (1 << 16))  # 4 MiB, no newline
+    for _ in range(80):
+        entries += reader.feed(b"y" * (1 << 18))  # 20 MiB, no newline
         assert len(reader.splitter._rest) <= reader.splitter.max_line
+    assert entries, "nothing was handed on past the bound"
     entries += reader.close()
-    assert sum(e.raw_line.count("y") for e in entries) == 4 << 20  # nothing lost
+    assert sum(e.raw_line.count("y") for e in entries) == 20 << 20  # nothing lost

@@ -48,10 +48,24 @@ TS_LINE = re.compile(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z ")
 PS = "docker ps --all --no-trunc --format '{{json .}}'"
 STATS = "docker stats --no-stream --no-trunc --format '{{json .}}'"
 T0 = 1_755_354_600  # 2025-08-16T14:30:00Z
-PS_KEYS = ["Command", "CreatedAt", "ID", "Image", "Labels", "LocalVolumes", "Mounts", "Names",
-           "Networks", "Platform", "Ports", "RunningFor", "Size", "State", "Status"]
-STATS_KEYS = ["BlockIO", "CPUPerc", "Container", "ID", "MemPerc", "MemUsage", "Name", "NetIO",
-              "PIDs"]
+PS_KEYS = [
+    "Command",
+    "CreatedAt",
+    "ID",
+    "Image",
+    "Labels",
+    "LocalVolumes",
+    "Mounts",
+    "Names",
+    "Networks",
+    "Platform",
+    "Ports",
+    "RunningFor",
+    "Size",
+    "State",
+    "Status",
+]
+STATS_KEYS = ["BlockIO", "CPUPerc", "Container", "ID", "MemPerc", "MemUsage", "Name", "NetIO", "PIDs"]
 
 
 @asynccontextmanager
@@ -99,7 +113,13 @@ async def test_ps_prints_one_docker_json_object_per_line(sim_host: SimulatedHost
     rows = [json.loads(line) for line in lines]
     assert [row["Names"] for row in rows][-1] == "web-app"  # newest first, as docker lists
     assert {row["Names"] for row in rows} == {
-        "web-app", "api-server", "database", "nginx", "worker", "exited-job"}
+        "web-app",
+        "api-server",
+        "database",
+        "nginx",
+        "worker",
+        "exited-job",
+    }
     for row in rows:
         assert list(row) == PS_KEYS
         assert re.fullmatch(r"[0-9a-f]{64}", row["ID"])
@@ -119,8 +139,7 @@ async def test_ps_prints_one_docker_json_object_per_line(sim_host: SimulatedHost
 
 async def test_ps_without_all_lists_running_containers_and_truncates() -> None:
     docker = SimDocker.with_containers(default_containers(0))
-    out = b"".join(d for _, d in docker.run(
-        ["docker", "ps", "--format", "{{json .}}"]).chunks)
+    out = b"".join(d for _, d in docker.run(["docker", "ps", "--format", "{{json .}}"]).chunks)
     rows = [json.loads(line) for line in out.splitlines()]
     assert "exited-job" not in {row["Names"] for row in rows}
     web = next(row for row in rows if row["Names"] == "web-app")
@@ -307,16 +326,16 @@ async def test_follow_and_later_history_agree_on_generated_logs() -> None:
     async with SimulatedHost(containers, poll_interval=0.05) as host:
         since = time.time_ns()
         async with ssh(host) as conn:
-            proc = await conn.create_process(logs("--follow", "--since", str(since / NS),
-                                                  "web-app"))
+            proc = await conn.create_process(logs("--follow", "--since", str(since / NS), "web-app"))
             await asyncio.sleep(0.6)
             proc.close()
             streamed = await proc.stdout.read()
         lines = streamed.splitlines(keepends=True)
         assert len(lines) > 20
         last = lines[-1].split(b" ", 1)[0].decode()
-        again = await run(host, logs("--since", f"{since // NS}.{since % NS:09d}", "--until",
-                                     last, "web-app"))
+        again = await run(
+            host, logs("--since", f"{since // NS}.{since % NS:09d}", "--until", last, "web-app")
+        )
         assert again.stdout == b"".join(lines)
 
 
@@ -359,16 +378,26 @@ async def test_accepted_commands_are_recorded_too(sim_host: SimulatedHost) -> No
 @pytest.mark.parametrize(
     ("mode", "message"),
     [
-        ("daemon_down", b"Cannot connect to the Docker daemon at unix:///var/run/docker.sock. "
-                        b"Is the docker daemon running?\n"),
-        ("permission_denied", b"permission denied while trying to connect to the Docker daemon "
-                              b"socket at unix:///var/run/docker.sock: Get "),
+        (
+            "daemon_down",
+            b"Cannot connect to the Docker daemon at unix:///var/run/docker.sock. "
+            b"Is the docker daemon running?\n",
+        ),
+        (
+            "permission_denied",
+            b"permission denied while trying to connect to the Docker daemon "
+            b"socket at unix:///var/run/docker.sock: Get ",
+        ),
     ],
 )
 async def test_daemon_unreachable_modes(sim_host: SimulatedHost, mode: str, message: bytes) -> None:
     setattr(sim_host.docker, mode, True)
-    for line, stdout in [(PS, b""), (logs("web-app"), b""), (STATS, b""),
-                         ("docker inspect --type container web-app", b"[]\n")]:
+    for line, stdout in [
+        (PS, b""),
+        (logs("web-app"), b""),
+        (STATS, b""),
+        ("docker inspect --type container web-app", b"[]\n"),
+    ]:
         result = await run(sim_host, line)
         assert result.exit_status == 1, line
         assert result.stdout == stdout
@@ -382,7 +411,8 @@ async def test_permission_denied_names_the_api_call(sim_host: SimulatedHost) -> 
     result = await run(sim_host, PS)
     assert result.stderr.endswith(
         b'Get "http://%2Fvar%2Frun%2Fdocker.sock/v1.50/containers/json": dial unix '
-        b"/var/run/docker.sock: connect: permission denied\n")
+        b"/var/run/docker.sock: connect: permission denied\n"
+    )
 
 
 async def test_drop_connections_cuts_clients_and_keeps_listening(scripted) -> None:
@@ -404,14 +434,20 @@ async def test_drop_connections_cuts_clients_and_keeps_listening(scripted) -> No
 
 async def test_only_the_generated_client_key_is_accepted(sim_host: SimulatedHost) -> None:
     settings = sim_host.settings()
-    assert settings.known_hosts_text == f"[127.0.0.1]:{sim_host.port} " \
-                                        f"{sim_host.host_public_key_line}\n"
+    assert settings.known_hosts_text == f"[127.0.0.1]:{sim_host.port} {sim_host.host_public_key_line}\n"
     assert sim_host.host_public_key_line.startswith("ssh-ed25519 AAAA")
     known = asyncssh.import_known_hosts(settings.known_hosts_text)
     other = asyncssh.generate_private_key("ssh-ed25519")
     with pytest.raises(asyncssh.PermissionDenied):
-        await asyncssh.connect("127.0.0.1", sim_host.port, username="logtui", known_hosts=known,
-                               client_keys=[other], password="s3cr3t", connect_timeout=5)
+        await asyncssh.connect(
+            "127.0.0.1",
+            sim_host.port,
+            username="logtui",
+            known_hosts=known,
+            client_keys=[other],
+            password="s3cr3t",
+            connect_timeout=5,
+        )
 
 
 async def test_settings_reach_the_host(sim_host: SimulatedHost, audit_log: Path) -> None:
@@ -439,8 +475,7 @@ def test_generated_logs_are_a_pure_function_of_seed_and_time() -> None:
     assert [(ln.ts, ln.seq) for ln in lines] == sorted((ln.ts, ln.seq) for ln in lines)
     # a split interval gives the same lines as the whole
     mid = (start + end) // 2
-    split = list(first["api-server"].lines(start, mid)) + list(
-        first["api-server"].lines(mid, end))
+    split = list(first["api-server"].lines(start, mid)) + list(first["api-server"].lines(mid, end))
     assert split == lines
     assert first["api-server"].last_lines(5, end) == lines[-5:]
     assert first["api-server"].lines_between(start // NS, end // NS) == lines
@@ -486,8 +521,15 @@ def test_go_formats() -> None:
     assert rfc3339nano(T0 * NS + 120_000_000) == "2025-08-16T14:30:00.12Z"
     assert rfc3339nano(T0 * NS) == "2025-08-16T14:30:00Z"
     assert [human_duration(s) for s in (0.5, 1, 59, 60, 3599, 5400, 3 * 3600, 50 * 3600)] == [
-        "Less than a second", "1 second", "59 seconds", "About a minute", "59 minutes",
-        "2 hours", "3 hours", "2 days"]
+        "Less than a second",
+        "1 second",
+        "59 seconds",
+        "About a minute",
+        "59 minutes",
+        "2 hours",
+        "3 hours",
+        "2 days",
+    ]
     assert human_size(1050) == "1.05kB" and human_size(726) == "726B"
     assert human_size(45_000_000) == "45MB"
     assert bytes_size(8_192_606_208) == "7.63GiB" and bytes_size(41.2 * 2**20) == "41.2MiB"
@@ -517,25 +559,36 @@ def test_time_values_are_read_as_docker_reads_them(value: str, expected: str) ->
 # -- the docker program (e2e stand-in) ---------------------------------------------------------
 
 
-def _program(*args: str, scenario: dict | None = None, tmp: Path | None = None,
-             **kwargs) -> subprocess.CompletedProcess[bytes]:
+def _program(
+    *args: str, scenario: dict | None = None, tmp: Path | None = None, **kwargs
+) -> subprocess.CompletedProcess[bytes]:
     env = dict(os.environ, PYTHONPATH=str(REPO), LOGTUI_SIM_SEED="5")
     if scenario is not None and tmp is not None:
         path = tmp / "scenario.json"
         path.write_text(json.dumps(scenario))
         env["LOGTUI_SIM_SCENARIO"] = str(path)
-    return subprocess.run([sys.executable, "-m", "logtui.simhost.docker_cli", *args],
-                          capture_output=True, env=env, timeout=20, **kwargs)
+    return subprocess.run(
+        [sys.executable, "-m", "logtui.simhost.docker_cli", *args],
+        capture_output=True,
+        env=env,
+        timeout=20,
+        **kwargs,
+    )
 
 
 def test_program_serves_scripted_content_and_guards(tmp_path: Path) -> None:
     scenario = {
         "default_containers": False,
-        "containers": [{"name": "app", "lines": [
-            {"ts": "2025-08-16T14:30:00.123456789Z", "text": "hello"},
-            {"ts": T0 + 1, "stream": "stderr", "b64": base64.b64encode(b"\xff oops").decode()},
-        ]}, {"name": "done", "state": "exited", "exit_code": 4,
-             "lines": [{"ts": T0, "text": "bye"}]}],
+        "containers": [
+            {
+                "name": "app",
+                "lines": [
+                    {"ts": "2025-08-16T14:30:00.123456789Z", "text": "hello"},
+                    {"ts": T0 + 1, "stream": "stderr", "b64": base64.b64encode(b"\xff oops").decode()},
+                ],
+            },
+            {"name": "done", "state": "exited", "exit_code": 4, "lines": [{"ts": T0, "text": "bye"}]},
+        ],
     }
     got = _program("logs", "--timestamps", "app", scenario=scenario, tmp=tmp_path)
     assert got.returncode == 0
@@ -564,9 +617,19 @@ def test_separate_program_runs_agree() -> None:
 
 def test_program_follow_ends_quietly_when_its_reader_goes_away() -> None:
     with subprocess.Popen(
-        [sys.executable, "-m", "logtui.simhost.docker_cli", "logs", "--timestamps", "--follow",
-         "--tail", "1", "nginx"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        [
+            sys.executable,
+            "-m",
+            "logtui.simhost.docker_cli",
+            "logs",
+            "--timestamps",
+            "--follow",
+            "--tail",
+            "1",
+            "nginx",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         env=dict(os.environ, PYTHONPATH=str(REPO)),
     ) as proc:
         assert proc.stdout is not None and proc.stderr is not None
@@ -590,27 +653,54 @@ def _engine_routes(docker: SimDocker, now: int) -> dict[str, object]:
             if p.host_port is None:
                 ports.append({"PrivatePort": p.container_port, "Type": p.proto})
             for ip in ("0.0.0.0", "::") if p.host_port is not None else ():
-                ports.append({"IP": ip, "PrivatePort": p.container_port,
-                              "PublicPort": p.host_port, "Type": p.proto})
+                ports.append(
+                    {"IP": ip, "PrivatePort": p.container_port, "PublicPort": p.host_port, "Type": p.proto}
+                )
         size_rw, size_root = container_sizes(c)
-        listing.append({
-            "Id": c.id, "Names": ["/" + c.name], "Image": c.image, "ImageID": "sha256:" + "a" * 64,
-            "Command": " ".join(c.command), "Created": c.created_ns // NS, "Ports": ports,
-            "SizeRw": size_rw, "SizeRootFs": size_root, "Labels": c.labels, "State": c.state,
-            "Status": docker.status(c, now), "NetworkSettings": {"Networks": {c.network: {}}},
-            "Mounts": [{"Type": "volume", "Name": m.name, "Destination": m.destination,
-                        "Driver": "local", "RW": True} for m in c.mounts],
-        })
+        listing.append(
+            {
+                "Id": c.id,
+                "Names": ["/" + c.name],
+                "Image": c.image,
+                "ImageID": "sha256:" + "a" * 64,
+                "Command": " ".join(c.command),
+                "Created": c.created_ns // NS,
+                "Ports": ports,
+                "SizeRw": size_rw,
+                "SizeRootFs": size_root,
+                "Labels": c.labels,
+                "State": c.state,
+                "Status": docker.status(c, now),
+                "NetworkSettings": {"Networks": {c.network: {}}},
+                "Mounts": [
+                    {
+                        "Type": "volume",
+                        "Name": m.name,
+                        "Destination": m.destination,
+                        "Driver": "local",
+                        "RW": True,
+                    }
+                    for m in c.mounts
+                ],
+            }
+        )
         n = docker.stats_numbers(c, now)
         stats = {
-            "name": "/" + c.name, "id": c.id, "pids_stats": {"current": n.pids},
-            "blkio_stats": {"io_service_bytes_recursive": [
-                {"major": 8, "minor": 0, "op": "read", "value": n.block_read},
-                {"major": 8, "minor": 0, "op": "write", "value": n.block_write}]},
-            "cpu_stats": {"cpu_usage": {"total_usage": 10**13 + round(n.cpu_percent * 10**10)},
-                          "system_cpu_usage": 2 * 10**12, "online_cpus": 1},
-            "precpu_stats": {"cpu_usage": {"total_usage": 10**13},
-                             "system_cpu_usage": 10**12},
+            "name": "/" + c.name,
+            "id": c.id,
+            "pids_stats": {"current": n.pids},
+            "blkio_stats": {
+                "io_service_bytes_recursive": [
+                    {"major": 8, "minor": 0, "op": "read", "value": n.block_read},
+                    {"major": 8, "minor": 0, "op": "write", "value": n.block_write},
+                ]
+            },
+            "cpu_stats": {
+                "cpu_usage": {"total_usage": 10**13 + round(n.cpu_percent * 10**10)},
+                "system_cpu_usage": 2 * 10**12,
+                "online_cpus": 1,
+            },
+            "precpu_stats": {"cpu_usage": {"total_usage": 10**13}, "system_cpu_usage": 10**12},
             "memory_stats": {"usage": n.mem, "limit": n.mem_limit, "stats": {}},
             "networks": {"eth0": {"rx_bytes": n.net_rx, "tx_bytes": n.net_tx}},
         }
@@ -659,8 +749,9 @@ def real_docker_cli(tmp_path: Path):
             if path == "/_ping":
                 return self._send(200, b"OK")
             if path not in routes:
-                return self._send(404, go_json({"message": "No such container: "
-                                                + path.split("/")[2]}).encode())
+                return self._send(
+                    404, go_json({"message": "No such container: " + path.split("/")[2]}).encode()
+                )
             body = routes[path]
             if path == "/containers/json" and "all=1" not in query:
                 body = [c for c in body if c["State"] == "running"]  # type: ignore[union-attr]

@@ -25,10 +25,15 @@ async def _serve(args: argparse.Namespace) -> None:
     key.write_text(host.client_key_text)
     known = folder / "known_hosts"
     known.write_text(host.known_hosts_text)
-    print(f"LOGTUI_HOST=127.0.0.1\nLOGTUI_PORT={host.port}\nLOGTUI_USER=logtui\n"
-          f"LOGTUI_SSH_KEY_FILE={key}\nLOGTUI_KNOWN_HOSTS={known}\n")
-    print(f"ssh -p {host.port} -i {key} -o UserKnownHostsFile={known} logtui@127.0.0.1 "
-          "docker ps --all --no-trunc --format \"'{{json .}}'\"", flush=True)
+    print(
+        f"LOGTUI_HOST=127.0.0.1\nLOGTUI_PORT={host.port}\nLOGTUI_USER=logtui\n"
+        f"LOGTUI_SSH_KEY_FILE={key}\nLOGTUI_KNOWN_HOSTS={known}\n"
+    )
+    print(
+        f"ssh -p {host.port} -i {key} -o UserKnownHostsFile={known} logtui@127.0.0.1 "
+        "docker ps --all --no-trunc --format \"'{{json .}}'\"",
+        flush=True,
+    )
     try:
         await asyncio.Event().wait()
     finally:

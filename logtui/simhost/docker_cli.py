@@ -49,8 +49,7 @@ API_VERSION = "1.50"
 """The Engine API version Docker CLI 28.2 speaks; it shows in some error messages."""
 
 DAEMON_DOWN = (
-    "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. "
-    "Is the docker daemon running?\n"
+    "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?\n"
 )
 REFUSED_STATUS = 126
 """Exit status of a command the guard refused (as a shell does for 'cannot execute')."""
@@ -62,7 +61,7 @@ Chunk = tuple[str, bytes]
 def _permission_denied(endpoint: str) -> str:
     return (
         "permission denied while trying to connect to the Docker daemon socket at "
-        "unix:///var/run/docker.sock: Get \"http://%2Fvar%2Frun%2Fdocker.sock/"
+        'unix:///var/run/docker.sock: Get "http://%2Fvar%2Frun%2Fdocker.sock/'
         f'v{API_VERSION}{endpoint}": dial unix /var/run/docker.sock: connect: permission denied\n'
     )
 
@@ -89,7 +88,8 @@ class LogFollow:
             return []
         lines, self.cursor = self.container.poll(self.cursor, now_ns)
         lines = [
-            line for line in lines
+            line
+            for line in lines
             if (self.since_ns is None or line.ts >= self.since_ns)
             and (self.until_ns is None or line.ts <= self.until_ns)
         ]
@@ -162,9 +162,7 @@ def _opts(argv: Sequence[str]) -> tuple[set[str], dict[str, str], list[str]]:
 def _table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> bytes:
     """Go tabwriter(minwidth 10, padding 3) as docker's table formats use it."""
     all_rows = [list(header), *map(list, rows)]
-    widths = [
-        max(10, max(len(row[col]) for row in all_rows) + 3) for col in range(len(header) - 1)
-    ]
+    widths = [max(10, max(len(row[col]) for row in all_rows) + 3) for col in range(len(header) - 1)]
     lines = []
     for row in all_rows:
         cells = [cell.ljust(width) for cell, width in zip(row[:-1], widths, strict=True)]
@@ -182,9 +180,7 @@ class SimDocker:
     permission_denied: bool = False
 
     @classmethod
-    def with_containers(
-        cls, containers: Iterable[Container], *, clock: Clock = time.time_ns
-    ) -> SimDocker:
+    def with_containers(cls, containers: Iterable[Container], *, clock: Clock = time.time_ns) -> SimDocker:
         docker = cls(clock=clock)
         for container in containers:
             docker.add(container)
@@ -309,13 +305,8 @@ class SimDocker:
         timestamps = "--timestamps" in flags
         chunks = container.render(since, until, tail, now, timestamps=timestamps)
         follow = None
-        if (
-            "--follow" in flags
-            and container.running
-            and (until is None or until > now)
-        ):
-            follow = LogFollow(self, container, container.follow_cursor(now), since, until,
-                               timestamps)
+        if "--follow" in flags and container.running and (until is None or until > now):
+            follow = LogFollow(self, container, container.follow_cursor(now), since, until, timestamps)
         return DockerResult(chunks, 0, follow)
 
     # -- docker inspect -------------------------------------------------------------------
@@ -356,9 +347,7 @@ class SimDocker:
             pids=r.pids,
         )
 
-    def stats_row(
-        self, c: Container, ref: str | None, now_ns: int, *, trunc: bool
-    ) -> dict[str, str]:
+    def stats_row(self, c: Container, ref: str | None, now_ns: int, *, trunc: bool) -> dict[str, str]:
         """One `docker stats --format '{{json .}}'` object (keys in Docker's order)."""
         n = self.stats_numbers(c, now_ns)
         mem_perc = n.mem / n.mem_limit * 100 if n.mem_limit else 0.0
@@ -394,8 +383,16 @@ class SimDocker:
         if "--format" in values:
             out = "".join(go_json(row) + "\n" for row in rows).encode()
         else:
-            header = ("CONTAINER ID", "NAME", "CPU %", "MEM USAGE / LIMIT", "MEM %", "NET I/O",
-                      "BLOCK I/O", "PIDS")
+            header = (
+                "CONTAINER ID",
+                "NAME",
+                "CPU %",
+                "MEM USAGE / LIMIT",
+                "MEM %",
+                "NET I/O",
+                "BLOCK I/O",
+                "PIDS",
+            )
             keys = ("ID", "Name", "CPUPerc", "MemUsage", "MemPerc", "NetIO", "BlockIO", "PIDs")
             out = _table(header, ([row[k] for k in keys] for row in rows))
         return DockerResult([("stdout", out)])

@@ -154,8 +154,7 @@ def go_quote(text: str) -> str:
 
 # -- `--since` / `--until` values, as docker's GetTimestamp and the daemon read them ------
 
-_GO_UNITS_NS = {"ns": 1, "us": 1_000, "µs": 1_000, "ms": 1_000_000, "s": NS, "m": 60 * NS,
-                "h": 3600 * NS}
+_GO_UNITS_NS = {"ns": 1, "us": 1_000, "µs": 1_000, "ms": 1_000_000, "s": NS, "m": 60 * NS, "h": 3600 * NS}
 _DURATION_PART = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)")
 _RFC3339 = re.compile(
     r"(\d{4})-(\d{2})-(\d{2})"
@@ -197,8 +196,15 @@ def parse_docker_time(value: str, now_ns: int) -> int:
     if match:
         year, month, day, hour, minute, second, frac, zone = match.groups()
         try:
-            when = datetime(int(year), int(month), int(day), int(hour or 0), int(minute or 0),
-                            int(second or 0), tzinfo=UTC)
+            when = datetime(
+                int(year),
+                int(month),
+                int(day),
+                int(hour or 0),
+                int(minute or 0),
+                int(second or 0),
+                tzinfo=UTC,
+            )
         except ValueError as exc:
             raise TimeValueError(f'parsing time "{value}": {exc}') from None
         seconds = calendar.timegm(when.timetuple())

@@ -69,22 +69,31 @@ def inspect_data(c: Container, now_ns: int) -> dict[str, Any]:
             "Status": c.health,
             "FailingStreak": 0,
             "Log": [
-                {"Start": rfc3339nano(probe + 1_234_567), "End": rfc3339nano(probe + 41_234_567),
-                 "ExitCode": 0, "Output": "ok\n"}
+                {
+                    "Start": rfc3339nano(probe + 1_234_567),
+                    "End": rfc3339nano(probe + 41_234_567),
+                    "ExitCode": 0,
+                    "Output": "ok\n",
+                }
             ],
         }
     exposed = {f"{p.container_port}/{p.proto}": {} for p in c.ports}
     bindings = {
         f"{p.container_port}/{p.proto}": [{"HostIp": "", "HostPort": str(p.host_port)}]
-        for p in c.ports if p.host_port is not None
+        for p in c.ports
+        if p.host_port is not None
     }
     net_ports: dict[str, Any] = {}
     for p in c.ports if c.running else ():
         key = f"{p.container_port}/{p.proto}"
-        net_ports[key] = None if p.host_port is None else [
-            {"HostIp": "0.0.0.0", "HostPort": str(p.host_port)},
-            {"HostIp": "::", "HostPort": str(p.host_port)},
-        ]
+        net_ports[key] = (
+            None
+            if p.host_port is None
+            else [
+                {"HostIp": "0.0.0.0", "HostPort": str(p.host_port)},
+                {"HostIp": "::", "HostPort": str(p.host_port)},
+            ]
+        )
     endpoint = hashlib.sha256(f"ep:{c.id}".encode()).hexdigest() if c.running else ""
     ip = c.ip_address if c.running else ""
     mac = f"02:42:ac:11:00:{int(c.id[:2], 16):02x}" if c.running else ""
@@ -98,19 +107,21 @@ def inspect_data(c: Container, now_ns: int) -> dict[str, Any]:
     }
     if exposed:
         config["ExposedPorts"] = exposed
-    config.update({
-        "Tty": False,
-        "OpenStdin": False,
-        "StdinOnce": False,
-        "Env": [*c.env, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],
-        "Cmd": cmd,
-        "Image": c.image,
-        "Volumes": {m.destination: {} for m in c.mounts} or None,
-        "WorkingDir": "/app" if c.image.startswith("registry.") else "",
-        "Entrypoint": entrypoint,
-        "OnBuild": None,
-        "Labels": dict(sorted(c.labels.items())),
-    })
+    config.update(
+        {
+            "Tty": False,
+            "OpenStdin": False,
+            "StdinOnce": False,
+            "Env": [*c.env, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],
+            "Cmd": cmd,
+            "Image": c.image,
+            "Volumes": {m.destination: {} for m in c.mounts} or None,
+            "WorkingDir": "/app" if c.image.startswith("registry.") else "",
+            "Entrypoint": entrypoint,
+            "OnBuild": None,
+            "Labels": dict(sorted(c.labels.items())),
+        }
+    )
     return {
         "Id": c.id,
         "Created": rfc3339nano(c.created_ns),
@@ -136,8 +147,7 @@ def inspect_data(c: Container, now_ns: int) -> dict[str, Any]:
             "LogConfig": {"Type": "json-file", "Config": {}},
             "NetworkMode": c.network,
             "PortBindings": bindings,
-            "RestartPolicy": {"Name": "unless-stopped" if c.running else "no",
-                              "MaximumRetryCount": 0},
+            "RestartPolicy": {"Name": "unless-stopped" if c.running else "no", "MaximumRetryCount": 0},
             "AutoRemove": False,
             "Privileged": False,
             "ReadonlyRootfs": False,
@@ -149,9 +159,16 @@ def inspect_data(c: Container, now_ns: int) -> dict[str, Any]:
             "Name": "overlay2",
         },
         "Mounts": [
-            {"Type": m.kind, "Name": m.name,
-             "Source": f"/var/lib/docker/volumes/{m.name}/_data", "Destination": m.destination,
-             "Driver": "local", "Mode": "z", "RW": True, "Propagation": ""}
+            {
+                "Type": m.kind,
+                "Name": m.name,
+                "Source": f"/var/lib/docker/volumes/{m.name}/_data",
+                "Destination": m.destination,
+                "Driver": "local",
+                "Mode": "z",
+                "RW": True,
+                "Propagation": "",
+            }
             for m in c.mounts
         ],
         "Config": config,

@@ -65,7 +65,8 @@ def _scripted(spec: Mapping[str, Any], seed: int, now_ns: int) -> ScriptedContai
     anchor = now_ns // HOUR_NS * HOUR_NS
     created = (
         _time(spec["created"], now_ns, f"{name} created")
-        if "created" in spec else min([anchor, *stamps]) - 60 * NS
+        if "created" in spec
+        else min([anchor, *stamps]) - 60 * NS
     )
     container = ScriptedContainer(
         name=name,
@@ -81,8 +82,11 @@ def _scripted(spec: Mapping[str, Any], seed: int, now_ns: int) -> ScriptedContai
         container.write(data, line.get("stream", "stdout"), ts_ns=ts)
     if spec.get("state", "running") == "exited":
         finished = spec.get("finished")
-        end = _time(finished, now_ns, f"{name} finished") if finished is not None else max(
-            [created, *stamps]) + NS
+        end = (
+            _time(finished, now_ns, f"{name} finished")
+            if finished is not None
+            else max([created, *stamps]) + NS
+        )
         container.exit_code = int(spec.get("exit_code", 0))
         container.finished_ns = end
     return container
@@ -100,10 +104,15 @@ def build_docker(scenario: Mapping[str, Any], *, seed: int = 0, now_ns: int | No
         docker.add(_scripted(spec, seed, now))
     anchor = now // HOUR_NS * HOUR_NS
     for spec in scenario.get("bulk", []):
-        docker.add(BulkContainer(
-            name=spec.get("name", "bulk"), history_lines=int(spec.get("history_lines", 100_000)),
-            period_s=float(spec.get("period_s", 3600.0)), created_ns=anchor, seed=seed,
-        ))
+        docker.add(
+            BulkContainer(
+                name=spec.get("name", "bulk"),
+                history_lines=int(spec.get("history_lines", 100_000)),
+                period_s=float(spec.get("period_s", 3600.0)),
+                created_ns=anchor,
+                seed=seed,
+            )
+        )
     daemon = scenario.get("daemon", "up")
     if daemon not in ("up", "down", "permission_denied"):
         raise ValueError(f"scenario daemon must be up, down or permission_denied, not {daemon!r}")

@@ -298,8 +298,7 @@ class GeneratedContainer(Container):
         rng = Random(self._key * 1_000_003 + index)
         base = index * self.BUCKET_NS
         offsets = sorted(
-            rng.randrange(self.BUCKET_NS)
-            for _ in range(_poisson(rng, self.rate * self.BUCKET_NS / NS))
+            rng.randrange(self.BUCKET_NS) for _ in range(_poisson(rng, self.rate * self.BUCKET_NS / NS))
         )
         lines: list[LogLine] = []
         profile = self.profile or PROFILES["web-app"]
@@ -519,40 +518,88 @@ class BulkContainer(Container):
 # -- the demo host ---------------------------------------------------------------------------
 
 _DEMO: tuple[tuple[str, str, tuple[str, ...], float, dict[str, Any]], ...] = (
-    ("web-app", "registry.example.com/shop/web-app:2.14.3",
-     ("gunicorn", "--bind", "0.0.0.0:8000", "--workers", "4", "app.wsgi:application"), 2.0,
-     {"env": ("DATABASE_URL=postgres://app:s3cr3t@db/app",
-              "SECRET_KEY=dj4ng0-s3cr3t-k3y-9f8e7d6c5b4a",
-              "REDIS_URL=redis://:r3d1s-pw@redis:6379/0", "LOG_LEVEL=info"),
-      "ports": (Port(8000, host_ip="0.0.0.0", host_port=8000),),
-      "health": "healthy",
-      "labels": {"com.docker.compose.project": "shop", "com.docker.compose.service": "web-app"},
-      "resources": Resources(3.1, 412 * 2**20, 8_192_606_208, 9), "ip_address": "172.17.0.3"}),
-    ("api-server", "registry.example.com/shop/api-server:1.8.0",
-     ("docker-entrypoint.sh", "node", "dist/server.js"), 1.5,
-     {"env": ("NODE_ENV=production", "API_TOKEN=tok_live_51HxQ2eKz8vYq3R7mN0pL4wT",
-              "JWT_SECRET=jwt-s3cr3t-do-not-share"),
-      "ports": (Port(3000, host_ip="0.0.0.0", host_port=3000),),
-      "labels": {"com.docker.compose.project": "shop",
-                 "com.docker.compose.service": "api-server"},
-      "resources": Resources(1.4, 187 * 2**20, 8_192_606_208, 11), "ip_address": "172.17.0.4"}),
-    ("database", "postgres:16.4", ("docker-entrypoint.sh", "postgres"), 0.6,
-     {"env": ("POSTGRES_USER=app", "POSTGRES_PASSWORD=s3cr3t", "POSTGRES_DB=app",
-              "PGDATA=/var/lib/postgresql/data"),
-      "ports": (Port(5432),), "mounts": (Mount("shop_pgdata", "/var/lib/postgresql/data"),),
-      "resources": Resources(0.8, 96 * 2**20, 8_192_606_208, 8), "ip_address": "172.17.0.5"}),
-    ("nginx", "nginx:1.27", ("/docker-entrypoint.sh", "nginx", "-g", "daemon off;"), 3.0,
-     {"env": ("NGINX_VERSION=1.27.1",),
-      "ports": (Port(80, host_ip="0.0.0.0", host_port=80),
-                Port(443, host_ip="0.0.0.0", host_port=443)),
-      "labels": {"maintainer": "NGINX Docker Maintainers <docker-maint@nginx.com>"},
-      "resources": Resources(0.3, 12 * 2**20, 8_192_606_208, 5), "ip_address": "172.17.0.2"}),
-    ("worker", "registry.example.com/shop/worker:2.14.3",
-     ("python", "-m", "worker", "--queues", "emails,thumbnails,invoices,webhooks"), 1.0,
-     {"env": ("AWS_ACCESS_KEY_ID=AKIAEXAMPLE0000000000",
-              "AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
-              "SMTP_PASSWORD=smtp-s3cr3t"),
-      "resources": Resources(0.6, 140 * 2**20, 8_192_606_208, 6), "ip_address": "172.17.0.6"}),
+    (
+        "web-app",
+        "registry.example.com/shop/web-app:2.14.3",
+        ("gunicorn", "--bind", "0.0.0.0:8000", "--workers", "4", "app.wsgi:application"),
+        2.0,
+        {
+            "env": (
+                "DATABASE_URL=postgres://app:s3cr3t@db/app",
+                "SECRET_KEY=dj4ng0-s3cr3t-k3y-9f8e7d6c5b4a",
+                "REDIS_URL=redis://:r3d1s-pw@redis:6379/0",
+                "LOG_LEVEL=info",
+            ),
+            "ports": (Port(8000, host_ip="0.0.0.0", host_port=8000),),
+            "health": "healthy",
+            "labels": {"com.docker.compose.project": "shop", "com.docker.compose.service": "web-app"},
+            "resources": Resources(3.1, 412 * 2**20, 8_192_606_208, 9),
+            "ip_address": "172.17.0.3",
+        },
+    ),
+    (
+        "api-server",
+        "registry.example.com/shop/api-server:1.8.0",
+        ("docker-entrypoint.sh", "node", "dist/server.js"),
+        1.5,
+        {
+            "env": (
+                "NODE_ENV=production",
+                "API_TOKEN=tok_live_51HxQ2eKz8vYq3R7mN0pL4wT",
+                "JWT_SECRET=jwt-s3cr3t-do-not-share",
+            ),
+            "ports": (Port(3000, host_ip="0.0.0.0", host_port=3000),),
+            "labels": {"com.docker.compose.project": "shop", "com.docker.compose.service": "api-server"},
+            "resources": Resources(1.4, 187 * 2**20, 8_192_606_208, 11),
+            "ip_address": "172.17.0.4",
+        },
+    ),
+    (
+        "database",
+        "postgres:16.4",
+        ("docker-entrypoint.sh", "postgres"),
+        0.6,
+        {
+            "env": (
+                "POSTGRES_USER=app",
+                "POSTGRES_PASSWORD=s3cr3t",
+                "POSTGRES_DB=app",
+                "PGDATA=/var/lib/postgresql/data",
+            ),
+            "ports": (Port(5432),),
+            "mounts": (Mount("shop_pgdata", "/var/lib/postgresql/data"),),
+            "resources": Resources(0.8, 96 * 2**20, 8_192_606_208, 8),
+            "ip_address": "172.17.0.5",
+        },
+    ),
+    (
+        "nginx",
+        "nginx:1.27",
+        ("/docker-entrypoint.sh", "nginx", "-g", "daemon off;"),
+        3.0,
+        {
+            "env": ("NGINX_VERSION=1.27.1",),
+            "ports": (Port(80, host_ip="0.0.0.0", host_port=80), Port(443, host_ip="0.0.0.0", host_port=443)),
+            "labels": {"maintainer": "NGINX Docker Maintainers <docker-maint@nginx.com>"},
+            "resources": Resources(0.3, 12 * 2**20, 8_192_606_208, 5),
+            "ip_address": "172.17.0.2",
+        },
+    ),
+    (
+        "worker",
+        "registry.example.com/shop/worker:2.14.3",
+        ("python", "-m", "worker", "--queues", "emails,thumbnails,invoices,webhooks"),
+        1.0,
+        {
+            "env": (
+                "AWS_ACCESS_KEY_ID=AKIAEXAMPLE0000000000",
+                "AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+                "SMTP_PASSWORD=smtp-s3cr3t",
+            ),
+            "resources": Resources(0.6, 140 * 2**20, 8_192_606_208, 6),
+            "ip_address": "172.17.0.6",
+        },
+    ),
 )
 
 
@@ -573,19 +620,29 @@ def default_containers(
         created = anchor - history - (len(_DEMO) - i) * 61 * NS - 123_456_789 * (i + 1)
         containers.append(
             GeneratedContainer(
-                name=name, image=image, command=command, created_ns=created,
-                started_ns=created + 812_345_678, seed=seed, profile=PROFILES[name],
-                rate=rate * rate_scale, **extra,
+                name=name,
+                image=image,
+                command=command,
+                created_ns=created,
+                started_ns=created + 812_345_678,
+                seed=seed,
+                profile=PROFILES[name],
+                rate=rate * rate_scale,
+                **extra,
             )
         )
     start = anchor - 2 * HOUR_NS + 600 * NS + 402_118_337
     job = ScriptedContainer(
-        name="exited-job", image="registry.example.com/shop/web-app:2.14.3",
-        command=("python", "manage.py", "migrate", "--noinput"), created_ns=start - 2 * NS,
-        started_ns=start, seed=seed, env=("DATABASE_URL=postgres://app:s3cr3t@db/app",),
-        labels={"com.docker.compose.project": "shop",
-                "com.docker.compose.service": "migrate"},
-        resources=Resources(0.0, 0, 0, 0), ip_address="",
+        name="exited-job",
+        image="registry.example.com/shop/web-app:2.14.3",
+        command=("python", "manage.py", "migrate", "--noinput"),
+        created_ns=start - 2 * NS,
+        started_ns=start,
+        seed=seed,
+        env=("DATABASE_URL=postgres://app:s3cr3t@db/app",),
+        labels={"com.docker.compose.project": "shop", "com.docker.compose.service": "migrate"},
+        resources=Resources(0.0, 0, 0, 0),
+        ip_address="",
     )
     script = exited_job_script(start)
     for offset, stream, text in script:

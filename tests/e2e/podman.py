@@ -56,9 +56,7 @@ def _busybox() -> str | None:
 
 def _build_rootfs_tar(busybox: str, target: Path) -> None:
     """A minimal busybox root filesystem (every applet a symlink) as a tar for `podman import`."""
-    applets = subprocess.run(
-        [busybox, "--list"], check=True, capture_output=True, text=True
-    ).stdout.split()
+    applets = subprocess.run([busybox, "--list"], check=True, capture_output=True, text=True).stdout.split()
     with tarfile.open(target, "w") as tar:
         for directory in ("bin", "tmp", "etc", "proc", "sys", "dev"):
             info = tarfile.TarInfo(directory)
@@ -105,9 +103,12 @@ class PodmanEngine:
         assert self._podman is not None
         argv = [
             self._podman,
-            "--root", str(self.root / "storage"),
-            "--runroot", str(self.root / "run"),
-            "--tmpdir", str(self.root / "tmp"),
+            "--root",
+            str(self.root / "storage"),
+            "--runroot",
+            str(self.root / "run"),
+            "--tmpdir",
+            str(self.root / "tmp"),
         ]
         if self._storage_driver:
             argv += ["--storage-driver", self._storage_driver]
@@ -115,16 +116,24 @@ class PodmanEngine:
 
     def podman(self, *args: str, check: bool = True, timeout: float = 60) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            self._podman_argv(*args), env=self._env(), capture_output=True, text=True,
-            check=check, timeout=timeout,
+            self._podman_argv(*args),
+            env=self._env(),
+            capture_output=True,
+            text=True,
+            check=check,
+            timeout=timeout,
         )
 
     def docker(self, *args: str, check: bool = True, timeout: float = 30) -> subprocess.CompletedProcess[str]:
         """The real Docker CLI against this engine."""
         assert self._docker is not None
         return subprocess.run(
-            [self._docker, *args], env=self._env(), capture_output=True, text=True,
-            check=check, timeout=timeout,
+            [self._docker, *args],
+            env=self._env(),
+            capture_output=True,
+            text=True,
+            check=check,
+            timeout=timeout,
         )
 
     # -- lifecycle ---------------------------------------------------------------------
@@ -160,8 +169,14 @@ class PodmanEngine:
         for driver in (None, "vfs"):
             self._storage_driver = driver
             result = self.podman(
-                "import", "--change", 'CMD ["/bin/sh"]', "--change", "ENV PATH=/bin",
-                str(rootfs), IMAGE, check=False,
+                "import",
+                "--change",
+                'CMD ["/bin/sh"]',
+                "--change",
+                "ENV PATH=/bin",
+                str(rootfs),
+                IMAGE,
+                check=False,
             )
             if result.returncode == 0:
                 return
@@ -201,13 +216,9 @@ class PodmanEngine:
 
     def check_runs(self) -> None:
         """Run one throwaway container, so a broken runtime is reported as such, early."""
-        result = self.docker(
-            "run", "--rm", "--network", "none", IMAGE, "sh", "-c", "echo ok", check=False
-        )
+        result = self.docker("run", "--rm", "--network", "none", IMAGE, "sh", "-c", "echo ok", check=False)
         if result.returncode != 0 or result.stdout.strip() != "ok":
-            raise PodmanUnavailable(
-                f"podman cannot run a container here: {result.stderr.strip()[-800:]}"
-            )
+            raise PodmanUnavailable(f"podman cannot run a container here: {result.stderr.strip()[-800:]}")
 
     def run(self, name: str, script: str, *, mounts: dict[Path, str] | None = None) -> str:
         """Start a detached busybox container running `sh -c script`; returns its ID.
