@@ -2,7 +2,7 @@
 
 All SSH work runs in async workers; the bytes they read are parsed in worker processes
 (`ParseProcess`, on the other cores) and the entries appended to a bounded inbox. The UI
-takes at most one budget of entries from it per tick (`_tick`) and redraws only what
+takes at most one budget of entries from it per tick (`_ingest`) and redraws only what
 changed. The container list and stats are polled by one worker that schedules the next
 poll when it finishes, so polls never overlap (`_onehost`; over several hosts, `_fleet`).
 The app knows `RemoteDocker`, never asyncssh.
@@ -11,15 +11,14 @@ The app knows `RemoteDocker`, never asyncssh.
 from __future__ import annotations
 
 import contextlib
-import time
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import ClassVar
 
 from rich.text import Text
-from textual import events, on, work
+from textual import events, on
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -29,7 +28,7 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Input, Static
 
 from ..config import Settings
-from ..models import ContainerInfo, ContainerStats, LogEntry
+from ..models import ContainerInfo, ContainerStats
 from ..parse_process import ParseProcess
 from ..remote import RemoteDocker
 from ..settings_file import ViewSettings
@@ -37,6 +36,7 @@ from ._containers import ALL, ContainerList
 from ._errors import ErrorPane
 from ._help import HelpScreen
 from ._inbox import Inbox
+from ._ingest import DIGEST_EVERY_S, SLOW_TICK_S, TICK_S, IngestMixin
 from ._logpane import LogPane
 from ._onehost import STATS_EVERY, OneHostMixin, StreamState
 from ._range import RangeMixin
@@ -44,23 +44,14 @@ from ._reading import ReadingMixin
 from ._search import SearchMixin
 from ._status import LEVEL_NAMES, StatusMixin, window_label
 from .digest import DigestBuilder, ErrorDigest, GroupMatcher
-from .render import sparkline
-from .store import MB, Filter, LogStore, compile_search, iso
+from .store import MB, Filter, LogStore, compile_search
 
 __all__ = ["LEVEL_NAMES", "STATS_EVERY", "WINDOWS", "LogtuiApp", "StreamState", "window_label"]
 
 WINDOWS: tuple[float, ...] = (0.25, 1.0, 6.0, 24.0)
 """Time windows `t` cycles through, in hours."""
-TICK_S = 0.25
-"""How often arrived lines are handed to the UI."""
-TICK_BUDGET = 50_000
-"""Most entries one tick takes: a flood is drawn in slices that keep keys responsive."""
 INBOX_LIMIT = 200_000
 """Entries waiting for the UI at which the followers stop reading (SSH pushes back)."""
-SLOW_TICK_S = 1.0
-"""How often rates, error counts and the error pane are recomputed."""
-DIGEST_EVERY_S = 1.0
-"""Least time between two error digests (templating tens of thousands of errors costs)."""
 PREPARE_S = 0.02
 PREPARE_BLOCKS = 2
 """While the search box is open, every PREPARE_S this many blocks of search text are built
@@ -74,9 +65,9 @@ def utc_now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-class LogtuiApp(OneHostMixin, StatusMixin, ReadingMixin, RangeMixin, SearchMixin, App[int]):
-    """logtui's dashboard (where the data comes from, status texts, reading aids and time
-    jumps live in the mixins)."""
+class LogtuiApp(OneHostMixin, IngestMixin, StatusMixin, ReadingMixin, RangeMixin, SearchMixin, App[int]):
+    """logtui's dashboard (where the data comes from, the ticks that take it in, status
+    texts, reading aids and time jumps live in the mixins)."""
 
     CSS_PATH = "dashboard.tcss"
     TITLE = "logtui"
@@ -241,96 +232,6 @@ class LogtuiApp(OneHostMixin, StatusMixin, ReadingMixin, RangeMixin, SearchMixin
         await self._close_remotes()
         if self._parse is not None:
             self._parse.shutdown()
-
-    # -- background work -------------------------------------------------------------------
-
-    def _tick(self) -> None:
-        with contextlib.suppress(NoMatches):  # the panes are gone: the app is closing
-            self._take_arrived()
-
-    def _take_arrived(self) -> None:
-        """Hand what the followers received to the store and the log pane, in one go."""
-        batches = self._inbox.take(TICK_BUDGET)
-        added: list[LogEntry] = []
-        evicted: list[LogEntry] = []
-        for generation, name, batch in batches:
-            if generation != self._generation:
-                continue
-            evicted.extend(self.store.add(name, batch))
-            added.extend(batch)
-            if any(e.is_error for e in batch):
-                self._errors_dirty = True
-        if (added or evicted) and self.range is None:  # a jumped-to range stays as fetched
-            self.log_pane.add(added, evicted)
-            # Keep the shown containers' time-ordered merge current, a tick's worth at a
-            # time, so that a level switch or clearing a search is a mask, not a catch-up.
-            names = self.filter.names(self.store.names)
-            self.store.keep_merged(names, max_overlap=max(4 * len(added), self.MERGE_OVERLAP))
-        if self._errors_dirty and time.monotonic() - self._digest_started >= DIGEST_EVERY_S:
-            self._refresh_digest()  # soon after errors arrive, at most once a second
-        self._update_titles()
-        self._update_status()
-
-    def _slow_tick(self) -> None:
-        with contextlib.suppress(NoMatches):
-            self._recount()
-            self.log_pane.tick_clock()
-
-    def _recount(self) -> None:
-        now = self.clock()
-        total_recent = 0
-        for name in self.store.names:
-            counts = self.store.rate(name, now)
-            self._spark[name] = sparkline(counts)
-            total_recent += sum(counts[-5:])
-        self.lines_per_second = total_recent / 10.0
-        self._refresh_digest()
-        self._refresh_containers()
-
-    def _refresh_digest(self, force: bool = False) -> None:
-        """Rebuild the error digest on a worker thread when errors or stream states changed."""
-        problems = self._problems()
-        if not (self._errors_dirty or force or problems != self.digest.problems):
-            return
-        if self._digest_running and not force:
-            return  # the next slow tick tries again
-        self._errors_dirty = False
-        cutoff = iso(self.clock() - timedelta(hours=self.window_hours))
-        errors = {name: list(entries) for name, entries in self.store.errors.items()}
-        self._digest_running = True
-        self._digest_started = time.monotonic()
-        self._build_digest(errors, cutoff, self.window_hours, problems, self._generation)
-
-    @work(thread=True, group="digest", exit_on_error=False, description="error digest")
-    def _build_digest(
-        self,
-        errors: dict[str, list[LogEntry]],
-        cutoff: str,
-        hours: float,
-        problems: dict[str, str],
-        generation: int,
-    ) -> None:
-        """Template and count errors off the UI thread (tens of ms for tens of thousands)."""
-        digest: ErrorDigest | None = None
-        try:
-            digest = self._digests.build(errors, cutoff, hours)
-            digest.problems = problems
-        finally:
-            with contextlib.suppress(RuntimeError):  # the app may have exited meanwhile
-                self.call_from_thread(self._digest_done, digest, generation)
-
-    def _digest_done(self, digest: ErrorDigest | None, generation: int) -> None:
-        self._digest_running = False
-        if digest is None or generation != self._generation:
-            return
-        self.digest = digest
-        self._digests_built += 1
-        self.error_pane.show(digest)
-        title = Text(f"ERRORS (last {window_label(digest.hours)}) · {sum(digest.counts.values())}")
-        if digest.failure:
-            title.append(" · summary failed", "bold red")
-        self.query_one("#errors").border_title = title
-        self._refresh_containers()
 
     # -- filters ---------------------------------------------------------------------------
 

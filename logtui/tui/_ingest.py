@@ -1,0 +1,126 @@
+"""The UI's timers: arrived lines into the store and panes, rates, the error digest.
+
+A mixin of `LogtuiApp`. The followers only fill the bounded inbox; every TICK_S `_tick`
+takes at most TICK_BUDGET entries from it (a flood is drawn in slices, keys stay
+responsive), and every SLOW_TICK_S `_slow_tick` recounts rates. The error digest is built
+on a worker thread, at most once every DIGEST_EVERY_S, so templating many errors never
+stalls the UI. Kept apart from the app's layout and keys: this is the one place the UI
+takes in data.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from datetime import timedelta
+
+from rich.text import Text
+from textual import work
+from textual.css.query import NoMatches
+
+from ..models import LogEntry
+from ._status import window_label
+from .digest import ErrorDigest
+from .render import sparkline
+from .store import iso
+
+TICK_S = 0.25
+"""How often arrived lines are handed to the UI."""
+TICK_BUDGET = 50_000
+"""Most entries one tick takes: a flood is drawn in slices that keep keys responsive."""
+SLOW_TICK_S = 1.0
+"""How often rates, error counts and the error pane are recomputed."""
+DIGEST_EVERY_S = 1.0
+"""Least time between two error digests (templating tens of thousands of errors costs)."""
+
+
+class IngestMixin:
+    """The ticks of `LogtuiApp`: arrived lines, rates and the error digest."""
+
+    def _tick(self) -> None:
+        with contextlib.suppress(NoMatches):  # the panes are gone: the app is closing
+            self._take_arrived()
+
+    def _take_arrived(self) -> None:
+        """Hand what the followers received to the store and the log pane, in one go."""
+        batches = self._inbox.take(TICK_BUDGET)
+        added: list[LogEntry] = []
+        evicted: list[LogEntry] = []
+        for generation, name, batch in batches:
+            if generation != self._generation:
+                continue
+            evicted.extend(self.store.add(name, batch))
+            added.extend(batch)
+            if any(e.is_error for e in batch):
+                self._errors_dirty = True
+        if (added or evicted) and self.range is None:  # a jumped-to range stays as fetched
+            self.log_pane.add(added, evicted)
+            # Keep the shown containers' time-ordered merge current, a tick's worth at a
+            # time, so that a level switch or clearing a search is a mask, not a catch-up.
+            names = self.filter.names(self.store.names)
+            self.store.keep_merged(names, max_overlap=max(4 * len(added), self.MERGE_OVERLAP))
+        if self._errors_dirty and time.monotonic() - self._digest_started >= DIGEST_EVERY_S:
+            self._refresh_digest()  # soon after errors arrive, at most once a second
+        self._update_titles()
+        self._update_status()
+
+    def _slow_tick(self) -> None:
+        with contextlib.suppress(NoMatches):
+            self._recount()
+            self.log_pane.tick_clock()
+
+    def _recount(self) -> None:
+        now = self.clock()
+        total_recent = 0
+        for name in self.store.names:
+            counts = self.store.rate(name, now)
+            self._spark[name] = sparkline(counts)
+            total_recent += sum(counts[-5:])
+        self.lines_per_second = total_recent / 10.0
+        self._refresh_digest()
+        self._refresh_containers()
+
+    def _refresh_digest(self, force: bool = False) -> None:
+        """Rebuild the error digest on a worker thread when errors or stream states changed."""
+        problems = self._problems()
+        if not (self._errors_dirty or force or problems != self.digest.problems):
+            return
+        if self._digest_running and not force:
+            return  # the next slow tick tries again
+        self._errors_dirty = False
+        cutoff = iso(self.clock() - timedelta(hours=self.window_hours))
+        errors = {name: list(entries) for name, entries in self.store.errors.items()}
+        self._digest_running = True
+        self._digest_started = time.monotonic()
+        self._build_digest(errors, cutoff, self.window_hours, problems, self._generation)
+
+    @work(thread=True, group="digest", exit_on_error=False, description="error digest")
+    def _build_digest(
+        self,
+        errors: dict[str, list[LogEntry]],
+        cutoff: str,
+        hours: float,
+        problems: dict[str, str],
+        generation: int,
+    ) -> None:
+        """Template and count errors off the UI thread (tens of ms for tens of thousands)."""
+        digest: ErrorDigest | None = None
+        try:
+            digest = self._digests.build(errors, cutoff, hours)
+            digest.problems = problems
+        finally:
+            with contextlib.suppress(RuntimeError):  # the app may have exited meanwhile
+                self.call_from_thread(self._digest_done, digest, generation)
+
+    def _digest_done(self, digest: ErrorDigest | None, generation: int) -> None:
+        self._digest_running = False
+        if digest is None or generation != self._generation:
+            return
+        self.digest = digest
+        self._digests_built += 1
+        self.error_pane.show(digest)
+        title = Text(f"ERRORS (last {window_label(digest.hours)}) · {sum(digest.counts.values())}")
+        if digest.failure:
+            title.append(" · summary failed", "bold red")
+        self.query_one("#errors").border_title = title
+        self._refresh_containers()
