@@ -1,0 +1,113 @@
+"""The time-ordered merge of some containers' entries that the store keeps between calls.
+
+Pure: no Textual. Split from `store` because it is a structure of its own: a `Merged` holds
+the merge and, built on first use, its display rows with a level rank per row, and grows in
+place as entries arrive, so switching filters or levels never re-sorts or re-expands a
+million entries. `LogStore.merged` decides when one is reused, extended or rebuilt.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections.abc import Iterable
+from operator import attrgetter
+
+from ..models import LEVEL_RANK, LogEntry
+from ._hosted import entry_key
+
+_timestamp = attrgetter("timestamp")
+
+
+def _ranked_rows(entries: Iterable[LogEntry]) -> tuple[list[LogEntry], bytearray, list[int]]:
+    """Display rows of entries (as `_expand`), each row's level rank (unknown levels rank
+    as INFO, as `Filter` does), and the longest line per rank."""
+    rows: list[LogEntry] = []
+    ranks = bytearray()
+    longest = [0] * (max(LEVEL_RANK.values()) + 1)
+    append, mark, rank_of = rows.append, ranks.append, LEVEL_RANK.get
+    for entry in entries:
+        rank = rank_of(entry.level, 1)
+        message = entry.message
+        if "\n" in message:
+            lines = message.split("\n")
+            rows.extend([entry] * len(lines))
+            ranks.extend(bytes((rank,)) * len(lines))
+            width = max(map(len, lines))
+        else:
+            append(entry)
+            mark(rank)
+            width = len(message)
+        if width > longest[rank]:
+            longest[rank] = width
+    return rows, ranks, longest
+
+
+StoreState = tuple[tuple[int, int], ...]
+"""Per chosen container, the entries ever added to and evicted from its buffer: what it holds."""
+
+
+class Merged:
+    """A time-ordered merge of some containers' entries, kept between filter switches.
+
+    Read-only for callers. Its display rows, with a level rank per row, are built on first
+    use, so a level switch is a mask over the ranks rather than a test of every entry. All
+    grow in place while entries only arrive after the newest (the usual case); the store
+    rebuilds the merge otherwise.
+    """
+
+    __slots__ = ("entries", "key", "longest", "names", "ranks", "rows")
+
+    def __init__(self, names: tuple[str, ...], key: StoreState, entries: list[LogEntry]) -> None:
+        self.names = names
+        self.key = key
+        self.entries = entries
+        self.rows: list[LogEntry] | None = None
+        self.ranks = bytearray()
+        self.longest: list[int] = []
+
+    def ranked_rows(self) -> tuple[list[LogEntry], bytearray, list[int]]:
+        """Rows of every entry, their level ranks, the longest line per rank (shared:
+        copy before changing)."""
+        if self.rows is None:
+            self.rows, self.ranks, self.longest = _ranked_rows(self.entries)
+        return self.rows, self.ranks, self.longest
+
+    def extend(self, key: StoreState, fresh: list[LogEntry], max_overlap: int | None = None) -> bool:
+        """Add entries that arrived (sorted by time, ties in container order); False, and
+        nothing done, when they reach back over more than `max_overlap` kept entries.
+
+        Only the tail they overlap is merged and re-expanded (stdout, stderr and containers
+        arrive a little out of order; re-sorting a million entries for that would stall the
+        UI). Equal stamps end up in container order, then arrival order: what a fresh sort
+        of the buffers gives.
+        """
+        entries = self.entries
+        if not fresh:
+            self.key = key
+            return True
+        first = fresh[0].timestamp
+        if not entries or entries[-1].timestamp < first:  # the usual case: all newer
+            at, tail = len(entries), fresh
+        else:
+            at = bisect_left(entries, first, key=_timestamp)
+            if max_overlap is not None and len(entries) - at > max_overlap:
+                return False
+            order = {name: i for i, name in enumerate(self.names)}
+
+            def by_time(entry: LogEntry) -> tuple[str, int]:
+                return entry.timestamp, order[entry_key(entry)]
+
+            # A stable sort of the two sorted runs is their merge, done in C (Timsort finds
+            # the runs): ties keep the kept ones first, as a merge would.
+            tail = entries[at:] + fresh
+            tail.sort(key=by_time)
+        self.key = key
+        appended = at == len(entries)
+        entries[at:] = tail
+        if self.rows is not None:
+            row_at = len(self.rows) if appended else bisect_left(self.rows, first, key=_timestamp)
+            rows, ranks, longest = _ranked_rows(tail)
+            self.rows[row_at:] = rows
+            self.ranks[row_at:] = ranks
+            self.longest = list(map(max, self.longest, longest))
+        return True

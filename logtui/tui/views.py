@@ -1,0 +1,259 @@
+"""What a log pane shows: the `Filter` it applies and its `FilteredView` of display rows.
+
+Pure: no Textual, no SSH. Split from `store`, which holds the entries, because a view only
+reads them: a `FilteredView` is a flat list of display rows (an entry spanning k lines
+appears k times in a row), ordered by timestamp, so a widget can render any visible row in
+O(1) and merge containers without copying text; it is rebuilt from the store's kept merge
+or search text and then follows arrivals and evictions.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from itertools import compress
+from operator import attrgetter
+from typing import TYPE_CHECKING
+
+from ..models import LEVEL_RANK, LogEntry
+from ..textsafe import strip_escapes
+from ._hosted import entry_host, entry_key, key_host
+from .search_text import search_needles, searchable
+
+if TYPE_CHECKING:
+    from .store import LogStore
+
+_timestamp = attrgetter("timestamp")
+_AT_LEAST = {rank: bytes(int(r >= rank) for r in range(256)) for rank in LEVEL_RANK.values()}
+"""Per minimum rank, a `bytes.translate` table turning level ranks into keep (1) / drop (0)."""
+
+MAX_WIDTH = 4060
+"""Widest row, in characters, that horizontal scrolling reaches (see render.MAX_LINE_CHARS)."""
+
+
+def line_count(entry: LogEntry) -> int:
+    """Display rows of an entry: one per line of its message."""
+    return entry.message.count("\n") + 1
+
+
+@dataclass(frozen=True)
+class Filter:
+    """What the log pane shows: one container or all, a minimum level, a text pattern."""
+
+    container: str | None = None
+    """Container shown (its store key: `host/name` among several hosts), or None for all
+    containers merged."""
+    min_level: str = "DEBUG"
+    pattern: re.Pattern[str] | None = None
+    host: str | None = None
+    """Among several hosts, the one host shown (all of its containers), or None."""
+
+    @property
+    def passes_all(self) -> bool:
+        """True when every entry matches (nothing to test per entry)."""
+        everywhere = self.container is None and self.host is None
+        return everywhere and self.min_level == "DEBUG" and self.pattern is None
+
+    def names(self, keys: Iterable[str]) -> list[str] | None:
+        """Which of the store's `keys` this filter shows (None: all of them)."""
+        if self.container is not None:
+            return [self.container]
+        if self.host is not None:
+            return [k for k in keys if key_host(k) == self.host]
+        return None
+
+    def select(self, entries: Iterable[LogEntry]) -> list[LogEntry]:
+        """The entries that match, in their order (`matches` over a batch, test by test)."""
+        chosen = list(entries)
+        if self.container is not None:
+            chosen = [e for e in chosen if entry_key(e) == self.container]
+        if self.host is not None:
+            chosen = [e for e in chosen if entry_host(e) == self.host]
+        min_rank = LEVEL_RANK[self.min_level]
+        if min_rank:
+            rank = LEVEL_RANK.get
+            chosen = [e for e in chosen if rank(e.level, 1) >= min_rank]
+        if self.pattern is not None:
+            search = self.pattern.search
+            if isinstance(self.pattern, re.Pattern):  # a text search: colours are not text
+                chosen = [
+                    e
+                    for e in chosen
+                    if search(m if "\x1b" not in (m := e.message) else strip_escapes(m)) is not None
+                ]
+            else:  # an error group's matcher: it templates the message as the summary did
+                chosen = [e for e in chosen if search(e.message) is not None]
+        return chosen
+
+    def matches(self, entry: LogEntry) -> bool:
+        if self.container is not None and entry_key(entry) != self.container:
+            return False
+        if self.host is not None and entry_host(entry) != self.host:
+            return False
+        if LEVEL_RANK.get(entry.level, 1) < LEVEL_RANK[self.min_level]:
+            return False
+        if self.pattern is None:
+            return True
+        message = entry.message
+        if isinstance(self.pattern, re.Pattern):
+            message = searchable(message)
+        return self.pattern.search(message) is not None
+
+
+def _expand(entries: Iterable[LogEntry]) -> tuple[list[LogEntry], int]:
+    """Display rows of entries (an entry of k lines k times) and the longest line's length."""
+    rows: list[LogEntry] = []
+    append = rows.append
+    longest = 0
+    for entry in entries:
+        message = entry.message
+        if "\n" in message:
+            lines = message.split("\n")
+            rows.extend([entry] * len(lines))
+            longest = max(longest, *map(len, lines))
+        else:
+            append(entry)
+            if len(message) > longest:
+                longest = len(message)
+    return rows, longest
+
+
+class FilteredView:
+    """The rows a log pane shows, kept in timestamp order as entries arrive and leave."""
+
+    def __init__(self, filter: Filter | None = None) -> None:
+        self.filter = filter or Filter()
+        self.rows: list[LogEntry] = []
+        self.width = 0
+        """Widest message line seen, in characters (for horizontal scrolling)."""
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def rebuild(self, store: LogStore, filter: Filter | None = None) -> None:
+        """Recompute the rows from the store, optionally with a new filter.
+
+        Without a pattern, the rows come from the store's kept merge (a level is a mask over
+        its level ranks); a literal pattern is found in the store's search text; any other
+        regex is tried on each entry.
+        """
+        if filter is not None:
+            self.filter = filter
+        current = self.filter
+        names = current.names(store.names)
+        min_rank = LEVEL_RANK[current.min_level]
+        if current.pattern is None:
+            store.forget_text()
+            rows, ranks, longest = store.merged(names).ranked_rows()
+            if min_rank:
+                self.rows = list(compress(rows, ranks.translate(_AT_LEAST[min_rank])))
+            else:
+                self.rows = list(rows)
+            self.width = min(max(longest[min_rank:], default=0), MAX_WIDTH)
+            return
+        else:
+            needles = search_needles(current.pattern)
+            found = None if needles is None else store.find_text(names, needles)
+            if found is None:
+                entries = current.select(store.merged(names).entries)
+            elif min_rank:
+                entries = Filter(min_level=current.min_level).select(found)
+            else:
+                entries = found
+        self.rows, longest = _expand(entries)
+        self.width = min(longest, MAX_WIDTH)
+
+    def add(self, entries: Iterable[LogEntry]) -> int:
+        """Add new entries that pass the filter; return how many rows were added."""
+        return self.insert(self.filter.select(entries))
+
+    def insert(self, fresh: list[LogEntry]) -> int:
+        """Add entries known to pass the filter (sorted here); return the rows added."""
+        if not fresh:
+            return 0
+        fresh.sort(key=_timestamp)  # stable: a container's own order is kept
+        new_rows, longest = _expand(fresh)
+        self.width = max(self.width, min(longest, MAX_WIDTH))
+        rows = self.rows
+        if not rows or fresh[0].timestamp >= rows[-1].timestamp:
+            rows.extend(new_rows)  # the usual case: everything new is newest
+        elif len(fresh) <= 32:
+            start = 0
+            while start < len(new_rows):  # block by block, each after its equal stamps
+                end = start + 1
+                while end < len(new_rows) and new_rows[end] is new_rows[start]:
+                    end += 1
+                pos = bisect_right(rows, new_rows[start].timestamp, key=_timestamp)
+                rows[pos:pos] = new_rows[start:end]
+                start = end
+        else:  # a burst of older lines: merge it with the rows it overlaps, O(overlap + m)
+            at = bisect_right(rows, fresh[0].timestamp, key=_timestamp)
+            tail = rows[at:] + new_rows
+            tail.sort(key=_timestamp)  # stable: the merge of the two sorted runs, in C
+            rows[at:] = tail
+        return len(new_rows)
+
+    def remove(self, evicted: list[LogEntry]) -> int:
+        """Drop rows of entries evicted from the store; return how many rows went.
+
+        Evicted entries are each container's oldest, so they sit in a prefix of the rows
+        that ends at the newest evicted timestamp: only that prefix is rebuilt.
+        """
+        if not evicted or not self.rows:
+            return 0
+        gone = {id(e) for e in evicted}
+        newest = max(e.timestamp for e in evicted)
+        end = bisect_right(self.rows, newest, key=_timestamp)
+        kept = [r for r in self.rows[:end] if id(r) not in gone]
+        removed = end - len(kept)
+        if removed:
+            self.rows[:end] = kept
+        return removed
+
+    def row(self, index: int) -> tuple[LogEntry, int]:
+        """The entry shown on row `index` and which of its lines that row is."""
+        rows = self.rows
+        entry = rows[index]
+        line = 0
+        while index - line > 0 and rows[index - line - 1] is entry:
+            line += 1
+        return entry, line
+
+    def find(self, entry: LogEntry) -> int | None:
+        """The first row of `entry`, or None if it is not shown."""
+        rows = self.rows
+        at = bisect_left(rows, entry.timestamp, key=_timestamp)
+        while at < len(rows) and rows[at].timestamp == entry.timestamp:
+            if rows[at] is entry:
+                return at
+            at += 1
+        return None
+
+    def unique_entries(self) -> Iterator[LogEntry]:
+        """Each shown entry once, in display order."""
+        previous: LogEntry | None = None
+        for entry in self.rows:
+            if entry is not previous:
+                yield entry
+                previous = entry
+
+    def next_match(self, start: int, forward: bool = True) -> int | None:
+        """The next row after (or before) `start` whose text matches the filter's pattern.
+
+        Wraps around; None when nothing matches or there is no pattern.
+        """
+        pattern = self.filter.pattern
+        total = len(self.rows)
+        if pattern is None or total == 0:
+            return None
+        step = 1 if forward else -1
+        index = start
+        for _ in range(total):
+            index = (index + step) % total
+            entry, line = self.row(index)
+            text = entry.message.split("\n")[line] if "\n" in entry.message else entry.message
+            if pattern.search(searchable(text) if isinstance(pattern, re.Pattern) else text):
+                return index
+        return None
