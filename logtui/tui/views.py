@@ -33,11 +33,6 @@ MAX_WIDTH = 4060
 """Widest row, in characters, that horizontal scrolling reaches (see render.MAX_LINE_CHARS)."""
 
 
-def line_count(entry: LogEntry) -> int:
-    """Display rows of an entry: one per line of its message."""
-    return entry.message.count("\n") + 1
-
-
 @dataclass(frozen=True)
 class Filter:
     """What the log pane shows: one container or all, a minimum level, a text pattern."""
