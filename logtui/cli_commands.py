@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sys
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +19,9 @@ from .cli_output import Output, print_summary
 if TYPE_CHECKING:
     from .models import LogEntry
     from .remote import RemoteDocker
+
+Printer = Callable[[list["LogEntry"]], Awaitable[None]]
+"""Prints a batch of entries, waiting (not blocking) while stdout's reader is behind."""
 
 EXIT_OK, EXIT_FAILURE = 0, 1
 
@@ -84,8 +88,43 @@ def _channel_plan(remote: RemoteDocker, containers: list[Any]) -> dict[str, Any]
 
 
 async def _history_names(remote: RemoteDocker) -> list[str]:
-    """The containers whose history `logs`, `errors` and `save` read: all that have run."""
-    return [c.name for c in await remote.list_containers() if c.state != "created"]
+    """The containers whose history `logs`, `errors` and `save` read: all that have run,
+    each once (a broken or hostile `docker ps` may list a name twice)."""
+    return list(dict.fromkeys(c.name for c in await remote.list_containers() if c.state != "created"))
+
+
+@contextlib.asynccontextmanager
+async def _printing(out: Output, show_container: bool = True) -> AsyncIterator[Printer]:
+    """Prints batches of entries without ever blocking the event loop on stdout.
+
+    A history is printed while it is read: a write blocked on a pipe nobody reads
+    (`logtui logs | less`, left open) would stop every read with it, and their silence
+    timers would then fire on data that had arrived meanwhile. A thread writes instead
+    (`PipeWriter`); the reads wait for it only when what is queued passes its bound.
+    """
+    from .follow_output import PipeWriter
+
+    pipe = PipeWriter(out.stream) if PipeWriter.usable_for(out.stream) else None
+    printer = Output(out.as_json, pipe) if pipe is not None else out
+
+    async def write(entries: list[LogEntry]) -> None:
+        if entries:
+            printer.entries(entries, show_container=show_container)
+            if pipe is not None:
+                await pipe.drain()
+
+    try:
+        yield write
+    except asyncio.CancelledError:
+        raise  # Ctrl-C: what is still queued may never be read, so do not wait for it
+    except BaseException:
+        if pipe is not None:  # what was printed before the error still goes out
+            with contextlib.suppress(OSError):
+                await pipe.close()
+        raise
+    else:
+        if pipe is not None:
+            await pipe.close()
 
 
 async def logs(remote: RemoteDocker, out: Output, hours: float, follow: bool) -> int:
@@ -97,8 +136,10 @@ async def logs(remote: RemoteDocker, out: Output, hours: float, follow: bool) ->
         await _follow(remote, out, [c.name for c in containers], hours)
         return EXIT_OK
     names = await _history_names(remote)
-    async for _, batch in merged_batches(remote, names, since_for_hours(hours)):
-        out.entries(batch)  # printed as soon as its place in time is decided
+    batches = merged_batches(remote, names, since_for_hours(hours))
+    async with _printing(out) as write, contextlib.aclosing(batches):
+        async for _, batch in batches:
+            await write(batch)  # printed as soon as its place in time is decided
     return EXIT_OK
 
 
@@ -108,8 +149,10 @@ async def container(remote: RemoteDocker, out: Output, name: str, hours: float, 
     if follow:
         await _follow(remote, out, [name], hours, show_container=False)
         return EXIT_OK
-    async for batch in remote.log_batches(name, since=since_for_hours(hours)):
-        out.entries(batch, show_container=False)
+    batches = remote.log_batches(name, since=since_for_hours(hours))
+    async with _printing(out, show_container=False) as write, contextlib.aclosing(batches):
+        async for batch in batches:
+            await write(batch)
     return EXIT_OK
 
 
@@ -122,7 +165,7 @@ async def _follow(
 ) -> None:
     """Every container's history, then new entries, in time order, until Ctrl-C or every
     stream ends (`logtui.follow_output`)."""
-    from .follow_output import PipeWriter, follow_in_time_order
+    from .follow_output import follow_in_time_order
     from .remote import since_for_hours
     from .textsafe import sanitize_for_terminal
 
@@ -130,28 +173,10 @@ async def _follow(
         if state in {"reconnecting", "failed"}:
             print(f"logtui: {state}: {sanitize_for_terminal(detail)}", file=sys.stderr, flush=True)
 
-    pipe = PipeWriter(out.stream) if PipeWriter.usable_for(out.stream) else None
-    printer = Output(out.as_json, pipe) if pipe is not None else out
-
-    async def write(entries: list[LogEntry]) -> None:
-        if entries:
-            printer.entries(entries, show_container=show_container)
-            if pipe is not None:
-                await pipe.drain()
-
     reporter = asyncio.create_task(_report_rotation(remote))
     try:
-        await follow_in_time_order(remote, names, since_for_hours(hours), write, on_state)
-    except asyncio.CancelledError:
-        raise  # Ctrl-C: what is still queued may never be read, so do not wait for it
-    except BaseException:
-        if pipe is not None:  # what was printed before the error still goes out
-            with contextlib.suppress(OSError):
-                await pipe.close()
-        raise
-    else:
-        if pipe is not None:
-            await pipe.close()
+        async with _printing(out, show_container) as write:
+            await follow_in_time_order(remote, names, since_for_hours(hours), write, on_state)
     finally:
         reporter.cancel()
 
@@ -186,9 +211,11 @@ async def errors(remote: RemoteDocker, out: Output, hours: float) -> int:
 
     names = await _history_names(remote)
     errors: dict[str, list[LogEntry]] = {name: [] for name in names}
-    async for index, batch in container_batches(remote, names, since_for_hours(hours)):
-        if batch:  # only the errors are kept: the summary is about them alone
-            errors[names[index]] += errors_only(batch)
+    batches = container_batches(remote, names, since_for_hours(hours))
+    async with contextlib.aclosing(batches):
+        async for index, batch in batches:
+            if batch:  # only the errors are kept: the summary is about them alone
+                errors[names[index]] += errors_only(batch)
     summary = error_summary(errors, hours)
     if out.as_json:
         out.json(summary)
@@ -205,15 +232,17 @@ async def save(remote: RemoteDocker, out: Output, hours: float, output: str | No
     names = await _history_names(remote)
     path = Path(output).expanduser() if output else Path.cwd() / default_filename()
     count = 0
+    batches = each_batches(remote, names, since_for_hours(hours))
     with atomic_file(path) as handle:  # written as it arrives, container after container
-        saved = SavedFileStream(handle)
-        started = -1
-        async for index, batch in each_batches(remote, names, since_for_hours(hours)):
-            if index != started:
-                saved.container(names[index])
-                started = index
-            saved.entries([e.to_dict() for e in batch])
-            count += len(batch)
+        async with contextlib.aclosing(batches):
+            saved = SavedFileStream(handle)
+            started = -1
+            async for index, batch in batches:
+                if index != started:
+                    saved.container(names[index])
+                    started = index
+                saved.entries([e.to_dict() for e in batch])
+                count += len(batch)
         saved.finish()
     path = path.resolve()
     if out.as_json:

@@ -11,12 +11,13 @@ calling `merge_by_time`.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sys
 from collections import deque
 from collections.abc import AsyncIterator, Sequence
 from typing import TYPE_CHECKING
 
-from . import guard
+from . import guard, spill
 from .follow import MAX_PARSING
 from .models import LogEntry
 from .reader import AsyncReader
@@ -54,8 +55,8 @@ async def log_batches(
     `command_timeout` bounds silence, not length: the command is cancelled when the server
     sends nothing for that long (a long history may take minutes to read, which is fine).
     Docker's failure (non-zero exit) raises `RuntimeError` after what it did send.
-    `hold_bytes`: raw bytes a stream's waiting entries may hold in memory before they go to
-    a temporary file (default `spill.MEMORY_BYTES`).
+    `hold_bytes`: raw bytes the two streams' waiting entries may hold in memory together
+    before they go to a temporary file (default `spill.MEMORY_BYTES`).
     """
     command = remote.build_command(guard.docker_logs, name, since=since, until=until, tail=tail)
     readers = {s: remote.reader_factory(name, s, remote.settings.mask_secrets) for s in STREAMS}
@@ -124,15 +125,18 @@ async def merged_batches(
     """The logs of several containers read at once (up to the remote's parallel bound),
     merged in time order as `merge_by_time` over them in `names` order would: batches of
     (-1, entries)."""
-    merge = TimeMerge(len(names))
-    async for source, batch in container_batches(remote, names, since):
-        if source >= 0:
-            merge.add(source, batch)
-        else:
-            merge.end(-source - 1)
-        while batch := merge.ready():
-            yield -1, batch
-    merge.close()
+    merge = TimeMerge(len(names))  # the sources share the memory bound
+    try:
+        async with contextlib.aclosing(container_batches(remote, names, since)) as arriving:
+            async for source, batch in arriving:
+                if source >= 0:
+                    merge.add(source, batch)
+                else:
+                    merge.end(-source - 1)
+                while batch := merge.ready():
+                    yield -1, batch
+    finally:
+        merge.close()
 
 
 async def each_batches(
@@ -141,25 +145,25 @@ async def each_batches(
     """The logs of several containers read at once, handed on container by container in
     `names` order: (index, entries) batches, all of container 0 before any of container 1
     (which waits in a `SpillQueue` meanwhile); (index, []) marks a container's end."""
-    from .spill import SpillQueue
-
-    queues = [SpillQueue() for _ in names]
+    share = spill.MEMORY_BYTES // max(1, len(names))  # memory does not grow with the containers
+    queues = [spill.SpillQueue(share) for _ in names]
     ended = [False] * len(names)
     current = 0
     try:
-        async for source, batch in container_batches(remote, names, since):
-            if source >= 0:
-                queues[source].append(batch)
-            else:
-                ended[-source - 1] = True
-            while current < len(names):
-                queue = queues[current]
-                while queue:
-                    yield current, queue.take(4096)
-                if not ended[current]:
-                    break
-                yield current, []
-                current += 1
+        async with contextlib.aclosing(container_batches(remote, names, since)) as arriving:
+            async for source, batch in arriving:
+                if source >= 0:
+                    queues[source].append(batch)
+                else:
+                    ended[-source - 1] = True
+                while current < len(names):
+                    queue = queues[current]
+                    while queue:
+                        yield current, queue.take(4096)
+                    if not ended[current]:
+                        break
+                    yield current, []
+                    current += 1
     finally:
         for queue in queues:
             queue.close()
@@ -171,11 +175,15 @@ async def container_batches(
     """(index, batch) as each container's batches arrive, and (-index - 1, []) at its end;
     the first failure cancels the rest and is raised."""
     arrived: asyncio.Queue[tuple[int, list[LogEntry]] | BaseException] = asyncio.Queue(maxsize=64)
+    reading = max(1, min(len(names), remote.max_parallel))
+    hold = spill.MEMORY_BYTES // reading  # the reads at once share the memory bound
 
     async def read(index: int, name: str) -> None:
-        try:
-            async for batch in log_batches(remote, name, since=since):
-                await arrived.put((index, batch))
+        batches = log_batches(remote, name, since=since, hold_bytes=hold)
+        try:  # closed here, even when cancelled at `put`: its channel and files go with it
+            async with contextlib.aclosing(batches):
+                async for batch in batches:
+                    await arrived.put((index, batch))
             await arrived.put((-index - 1, []))
         except asyncio.CancelledError:
             raise

@@ -147,6 +147,7 @@ class RemoteDocker:
         self.transport = SSHTransport(settings, audit, handshakes)
         self.rotation = FollowRotation()
         self.transport.pool.on_overfull = self.rotation.evict_from
+        self.max_parallel = max_parallel
         self._parallel = asyncio.Semaphore(max_parallel)
         self._states: dict[str, str] = {}
         self._states_at = -math.inf

@@ -20,9 +20,12 @@ from typing import IO
 from .models import LogEntry
 
 MEMORY_BYTES = 8 << 20
-"""Raw-line bytes a queue holds in memory before it spills the rest to its file."""
+"""Raw-line bytes a queue holds in memory before it spills the rest to its file; a merge's
+sources (`TimeMerge`) and the history reads running at once (`history`) share it."""
 SEGMENT_BYTES = 1 << 20
-"""Raw-line bytes per segment written to the file (one `marshal` record)."""
+"""Raw-line bytes per segment written to the file (one `marshal` record), at most."""
+MIN_SEGMENT_BYTES = 64 << 10
+"""Raw-line bytes per segment at least (a queue with a small share of memory)."""
 
 
 def _size(batch: list[LogEntry]) -> int:
@@ -38,9 +41,13 @@ class SpillQueue:
     """
 
     def __init__(self, memory_bytes: int | None = None, segment_bytes: int | None = None) -> None:
-        """Bounds in raw-line bytes; None: the module's `MEMORY_BYTES` / `SEGMENT_BYTES`."""
+        """Bounds in raw-line bytes; None: the module's `MEMORY_BYTES`, and segments no
+        larger than the memory bound (a segment read back and the tail being filled are held
+        too), between `MIN_SEGMENT_BYTES` and `SEGMENT_BYTES`."""
         self.memory_bytes = MEMORY_BYTES if memory_bytes is None else memory_bytes
-        self.segment_bytes = SEGMENT_BYTES if segment_bytes is None else segment_bytes
+        if segment_bytes is None:
+            segment_bytes = min(SEGMENT_BYTES, max(self.memory_bytes, MIN_SEGMENT_BYTES))
+        self.segment_bytes = segment_bytes
         self._head: deque[LogEntry] = deque()
         self._head_bytes = 0
         self._file: IO[bytes] | None = None

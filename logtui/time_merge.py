@@ -18,6 +18,7 @@ from bisect import bisect_left, bisect_right
 from itertools import islice
 from operator import le
 
+from . import spill
 from .models import LogEntry
 from .parser import time_key
 from .spill import SpillQueue
@@ -73,9 +74,12 @@ class TimeMerge:
     first container listed before the next), as `merge_by_time` does."""
 
     def __init__(self, sources: int, memory_bytes: int | None = None) -> None:
-        """`memory_bytes`: what each source's queue holds in memory before spilling
-        (default `spill.MEMORY_BYTES`)."""
-        self._sources = [_Source(memory_bytes) for _ in range(sources)]
+        """`memory_bytes`: what the sources' queues hold in memory together before spilling
+        (default `spill.MEMORY_BYTES`), an equal share each: `logs` over 40 containers
+        holds what one container does, not 40 times that."""
+        total = spill.MEMORY_BYTES if memory_bytes is None else memory_bytes
+        share = total // max(1, sources)
+        self._sources = [_Source(share) for _ in range(sources)]
 
     def add(self, source: int, batch: list[LogEntry]) -> None:
         if self._sources[source].ended:

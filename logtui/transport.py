@@ -302,7 +302,9 @@ class SSHTransport:
                     counts[name] += len(chunk)
                     await queue.put((name, chunk))
             finally:
-                await queue.put(None)
+                task = asyncio.current_task()
+                if task is None or not task.cancelling():  # cancelled: nobody reads the queue,
+                    await queue.put(None)  # and a full one would hold this task (and it) forever
 
         pumps = [
             asyncio.create_task(pump("stdout", process.stdout)),
