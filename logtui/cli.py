@@ -232,7 +232,7 @@ def _run_command(args: argparse.Namespace) -> int:
 def _parse_process(args: argparse.Namespace) -> ParseProcess | None:
     """Parse processes for a command that reads history, if `LOGTUI_PARSE_WORKERS` asks for
     them (default 0: parse here). On the other cores parsing overlaps with receiving and
-    printing: about a third faster, but the process's peak memory is about 2.5 times as
+    printing: about a quarter faster, but the processes' peak memory is about four times as
     high (bench/RESULTS.md), so a lean process is the default for scripts and cron."""
     import os
 
