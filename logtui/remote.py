@@ -197,14 +197,16 @@ class RemoteDocker:
         """The containers of `docker ps`; one whose name is not a valid docker name (only a
         broken or hostile server sends one) is left out with a warning, never fatal."""
         result = await self._run(self.build_command(guard.docker_ps, all_containers=all_containers))
-        containers, skipped = [], []
+        containers, skipped, seen = [], [], set()
         for info in self._parsed(parse_ps, result):
             try:
                 guard.validate_container_name(info.name)
             except guard.CommandRefused:
                 skipped.append(info.name[:100])
             else:
-                containers.append(info)
+                if info.name not in seen:  # a broken or hostile `ps` may list a name twice
+                    seen.add(info.name)
+                    containers.append(info)
         self.skipped = tuple(map(repr, skipped))
         if skipped and structlog.is_configured():  # unconfigured, structlog writes to stdout
             _log.warning(

@@ -277,3 +277,13 @@ def test_a_container_listed_twice_is_read_and_saved_once(tmp_path: Path) -> None
         assert printed.stdout.count("\n") == 5
         errors = json.loads(cli("errors", "24", "--json").stdout)
         assert errors["total_containers"] == 1 and errors["total_error_entries"] == 5
+
+
+async def test_docker_ps_listing_a_name_twice_lists_it_once() -> None:
+    """Every consumer of the list (`status`, `logs -f`, the dashboard's rows) sees each
+    container once: the first row of a name counts, a repeat is dropped."""
+    rows = ps_row("web") + ps_row("db") + ps_row("web", State="exited", Status="Exited (1)")
+    server = HostileServer({"docker ps": Reply(stdout=rows)})
+    async with server, RemoteDocker(server.settings()) as remote:
+        listed = await remote.list_containers()
+    assert [(c.name, c.state) for c in listed] == [("web", "running"), ("db", "running")]
