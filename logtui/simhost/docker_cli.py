@@ -15,20 +15,39 @@ stderr, exit 126), serves the default demo workload seeded from LOGTUI_SIM_SEED 
 so that separate invocations agree, and reads scripted content from the JSON file named by
 LOGTUI_SIM_SCENARIO (format: see `logtui.simhost.scenario`). Follow mode ends cleanly when
 its stdout is closed, on SIGPIPE, SIGHUP, SIGTERM or SIGINT.
+
+`DockerResult`, `LogFollow` and the pieces every command shares live in `docker_result`, the
+program's process handling (`main`) in `docker_program`; this module re-exports every name
+imported from it and keeps the `__main__` entry.
 """
 
 from __future__ import annotations
 
-import os
-import signal
 import sys
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from random import Random
 from typing import Any
 
 from ..guard import CommandRefused, validate_argv
+from .docker_program import _raise_stop as _raise_stop
+from .docker_program import _silence_stdout as _silence_stdout
+from .docker_program import _stdout_closed as _stdout_closed
+from .docker_program import _Stop as _Stop
+from .docker_program import _write as _write
+from .docker_program import main as main
+from .docker_result import API_VERSION as API_VERSION
+from .docker_result import DAEMON_DOWN as DAEMON_DOWN
+from .docker_result import REFUSED_STATUS as REFUSED_STATUS
+from .docker_result import Chunk as Chunk
+from .docker_result import DockerResult as DockerResult
+from .docker_result import LogFollow as LogFollow
+from .docker_result import _no_such as _no_such
+from .docker_result import _opts as _opts
+from .docker_result import _permission_denied as _permission_denied
+from .docker_result import _table as _table
+from .docker_result import refused as refused
 from .dockerfmt import (
     NS,
     TimeValueError,
@@ -43,71 +62,7 @@ from .dockerfmt import (
     parse_docker_time,
 )
 from .engine import container_sizes, display_ports, inspect_data
-from .workload import Clock, Container, render_lines
-
-API_VERSION = "1.50"
-"""The Engine API version Docker CLI 28.2 speaks; it shows in some error messages."""
-
-DAEMON_DOWN = (
-    "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?\n"
-)
-REFUSED_STATUS = 126
-"""Exit status of a command the guard refused (as a shell does for 'cannot execute')."""
-
-Chunk = tuple[str, bytes]
-"""Output for one stream: ("stdout" | "stderr", bytes)."""
-
-
-def _permission_denied(endpoint: str) -> str:
-    return (
-        "permission denied while trying to connect to the Docker daemon socket at "
-        'unix:///var/run/docker.sock: Get "http://%2Fvar%2Frun%2Fdocker.sock/'
-        f'v{API_VERSION}{endpoint}": dial unix /var/run/docker.sock: connect: permission denied\n'
-    )
-
-
-def _no_such(ref: str) -> bytes:
-    return f"Error response from daemon: No such container: {ref}\n".encode()
-
-
-@dataclass
-class LogFollow:
-    """The live part of `docker logs --follow`: call `poll(now)` until `done`."""
-
-    docker: SimDocker
-    container: Container
-    cursor: Any
-    since_ns: int | None
-    until_ns: int | None
-    timestamps: bool
-    done: bool = False
-
-    def poll(self, now_ns: int) -> list[Chunk]:
-        """New output since the last poll; sets `done` once the log can have no more lines."""
-        if self.done:
-            return []
-        lines, self.cursor = self.container.poll(self.cursor, now_ns)
-        lines = [
-            line
-            for line in lines
-            if (self.since_ns is None or line.ts >= self.since_ns)
-            and (self.until_ns is None or line.ts <= self.until_ns)
-        ]
-        finished = self.container.finished_ns
-        if (
-            self.docker.containers.get(self.container.name) is not self.container
-            or (finished is not None and now_ns >= finished)
-            or (self.until_ns is not None and now_ns > self.until_ns)
-        ):
-            self.done = True
-        return list(render_lines(lines, timestamps=self.timestamps))
-
-    def add_listener(self, callback: Callable[[], None]) -> None:
-        """Have `callback` called (from any thread) when the container writes or stops."""
-        self.container.add_listener(callback)
-
-    def remove_listener(self, callback: Callable[[], None]) -> None:
-        self.container.remove_listener(callback)
+from .workload import Clock, Container
 
 
 @dataclass(frozen=True)
@@ -122,52 +77,6 @@ class StatsNumbers:
     block_read: int = 0
     block_write: int = 0
     pids: int = 0
-
-
-@dataclass
-class DockerResult:
-    """What one docker command prints and returns. `chunks` may be a lazy generator."""
-
-    chunks: Iterable[Chunk] = ()
-    exit_status: int = 0
-    follow: LogFollow | None = None
-
-
-def refused(exc: CommandRefused) -> DockerResult:
-    """The guard's answer to a refused command line."""
-    return DockerResult([("stderr", f"logtui-guard: {exc}\n".encode())], REFUSED_STATUS)
-
-
-def _opts(argv: Sequence[str]) -> tuple[set[str], dict[str, str], list[str]]:
-    """Split an already validated argv (after `docker SUB`) into flags, options, names."""
-    flags: set[str] = set()
-    values: dict[str, str] = {}
-    names: list[str] = []
-    args = list(argv[2:])
-    i = 0
-    while i < len(args):
-        arg = args[i]
-        if arg in ("--since", "--until", "--tail", "--format", "--type"):
-            values[arg] = args[i + 1]
-            i += 2
-            continue
-        if arg.startswith("-"):
-            flags.add(arg)
-        else:
-            names.append(arg)
-        i += 1
-    return flags, values, names
-
-
-def _table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> bytes:
-    """Go tabwriter(minwidth 10, padding 3) as docker's table formats use it."""
-    all_rows = [list(header), *map(list, rows)]
-    widths = [max(10, max(len(row[col]) for row in all_rows) + 3) for col in range(len(header) - 1)]
-    lines = []
-    for row in all_rows:
-        cells = [cell.ljust(width) for cell, width in zip(row[:-1], widths, strict=True)]
-        lines.append("".join(cells) + row[-1] + "\n")
-    return "".join(lines).encode()
 
 
 @dataclass
@@ -402,73 +311,6 @@ def _size(c: Container) -> str:
     """`docker ps` Size: the CLI asks the daemon for sizes when the format is `{{json .}}`."""
     rw, virtual = container_sizes(c)
     return f"{human_size(rw)} (virtual {human_size(virtual)})"
-
-
-# -- the program -------------------------------------------------------------------------------
-
-
-class _Stop(Exception):
-    """A signal asked the follow loop to end."""
-
-
-def _stdout_closed() -> bool:
-    """True once the reader of our stdout is gone (checked while following, between writes)."""
-    import select
-
-    try:
-        poller = select.poll()
-        poller.register(sys.stdout.fileno(), select.POLLOUT)
-        return any(ev & (select.POLLERR | select.POLLHUP) for _, ev in poller.poll(0))
-    except (OSError, ValueError):
-        return False
-
-
-def _write(chunks: Iterable[Chunk]) -> None:
-    for stream, data in chunks:
-        target = sys.stdout.buffer if stream == "stdout" else sys.stderr.buffer
-        target.write(data)
-        target.flush()
-
-
-def _raise_stop(signum: int, frame: object) -> None:
-    raise _Stop
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Act as `docker ARGS...`; return the exit status."""
-    from .scenario import docker_from_environment
-
-    args = list(sys.argv[1:] if argv is None else argv)
-    for name in ("SIGHUP", "SIGTERM", "SIGINT", "SIGPIPE"):
-        if hasattr(signal, name):
-            signal.signal(getattr(signal, name), _raise_stop)
-    try:
-        try:
-            docker = docker_from_environment(os.environ)
-        except ValueError as exc:
-            sys.stderr.write(f"logtui-sim: {exc}\n")
-            return 1
-        result = docker.run(["docker", *args])
-        _write(result.chunks)
-        follow = result.follow
-        while follow is not None and not follow.done:
-            time.sleep(0.1)
-            if _stdout_closed():
-                break
-            _write(follow.poll(docker.clock()))
-        return result.exit_status
-    except (_Stop, BrokenPipeError, ConnectionResetError):
-        _silence_stdout()
-        return 0
-
-
-def _silence_stdout() -> None:
-    # Python would complain when flushing a closed stdout at exit; point it at /dev/null.
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-    except OSError:
-        pass
 
 
 if __name__ == "__main__":

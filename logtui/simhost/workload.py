@@ -8,256 +8,42 @@ Three kinds of container:
 - `GeneratedContainer`: endless realistic log text, a pure function of (seed, name, 10 s
   bucket), generated lazily, so 24 h of history costs nothing until asked for.
 - `ScriptedContainer`: exact lines written by a test at run time with `.write()`.
-- `BulkContainer`: N lines spread over a past period, rendered in chunks at well over a
-  million lines a second, for benchmarks of the client.
+- `BulkContainer` (in `bulk`): N lines spread over a past period, rendered in chunks at well
+  over a million lines a second, for benchmarks of the client.
 `default_containers()` builds the demo host: web-app, api-server, database, nginx, worker and
-one exited container.
+one exited container. The base `Container` lives in `container`, `LogLine` and the bytes
+`docker logs` prints for it in `loglines`; this module re-exports every name imported from it.
 """
 
 from __future__ import annotations
 
 import bisect
-import hashlib
 import math
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
-from decimal import Decimal
+from collections.abc import Iterator
+from dataclasses import dataclass
 from random import Random
-from typing import Any, NamedTuple
+from typing import Any
 
-from ..guard import validate_container_name
-from .dockerfmt import NS, log_timestamp
+from .bulk import BulkContainer as BulkContainer
+from .container import Clock as Clock
+from .container import Container as Container
+from .container import Mount as Mount
+from .container import Port as Port
+from .container import Resources as Resources
+from .container import _ns_from as _ns_from
+from .container import container_id as container_id
+from .dockerfmt import NS
+from .loglines import LOG_PART_BYTES as LOG_PART_BYTES
+from .loglines import LogLine as LogLine
+from .loglines import render_line as render_line
+from .loglines import render_lines as render_lines
 from .profiles import PROFILES, Profile, exited_job_script
-
-Clock = Callable[[], int]
-"""Returns the current time in ns since the epoch (time.time_ns, or a test's fake)."""
 
 HOUR_NS = 3600 * NS
 STREAMS = ("stdout", "stderr")
-
-
-class LogLine(NamedTuple):
-    """One line as the daemon stored it; (ts, seq) orders lines exactly."""
-
-    ts: int
-    seq: int
-    stream: str
-    data: bytes
-
-
-@dataclass(frozen=True)
-class Port:
-    """A container port, published on the host when `host_port` is set."""
-
-    container_port: int
-    proto: str = "tcp"
-    host_ip: str = ""
-    host_port: int | None = None
-
-
-@dataclass(frozen=True)
-class Mount:
-    """A named volume (or a bind mount when `kind` is "bind")."""
-
-    name: str
-    destination: str
-    kind: str = "volume"
-
-
-@dataclass
-class Resources:
-    """What `docker stats` reports around: typical CPU %, memory and process count."""
-
-    cpu_percent: float = 1.0
-    mem_bytes: int = 64 * 1024 * 1024
-    mem_limit: int = 8_192_606_208
-    pids: int = 4
-
-
-def _ns_from(ts: float | str | None, clock: Clock) -> int:
-    """A time given as float seconds (exact to its decimal digits), RFC 3339, or now."""
-    if ts is None:
-        return clock()
-    if isinstance(ts, str):
-        from .dockerfmt import parse_docker_time
-
-        return parse_docker_time(ts, clock())
-    return int(Decimal(repr(ts)) * NS)
-
-
-def container_id(seed: int, name: str) -> str:
-    """A stable 64-hex container ID, so that separate runs agree."""
-    return hashlib.sha256(f"logtui-sim:{seed}:{name}".encode()).hexdigest()
-
-
-@dataclass(eq=False)
-class Container:
-    """A container the simulated daemon knows: metadata, state, and (in subclasses) its log."""
-
-    name: str
-    image: str = "busybox:latest"
-    command: Sequence[str] = ("sh",)
-    created_ns: int = 0
-    started_ns: int | None = None
-    finished_ns: int | None = None
-    exit_code: int = 0
-    seed: int = 0
-    env: Sequence[str] = ()
-    labels: dict[str, str] = field(default_factory=dict)
-    ports: Sequence[Port] = ()
-    mounts: Sequence[Mount] = ()
-    health: str | None = None
-    resources: Resources = field(default_factory=Resources)
-    network: str = "bridge"
-    ip_address: str = "172.17.0.2"
-    restart_count: int = 0
-
-    def __post_init__(self) -> None:
-        validate_container_name(self.name)
-        self.id = container_id(self.seed, self.name)
-        if self.started_ns is None:
-            self.started_ns = self.created_ns
-        self._listeners: set[Callable[[], None]] = set()
-
-    # -- state --------------------------------------------------------------------------
-
-    @property
-    def running(self) -> bool:
-        return self.finished_ns is None
-
-    @property
-    def state(self) -> str:
-        return "running" if self.running else "exited"
-
-    def now_ns(self) -> int:
-        """This container's idea of now (ScriptedContainer takes a clock)."""
-        return time.time_ns()
-
-    def stop(self, exit_code: int = 0, ts: float | str | None = None) -> None:
-        """The container's process ended: logs stay readable, follow streams end."""
-        self.finished_ns = _ns_from(ts, self.now_ns)
-        self.exit_code = exit_code
-        self._notify()
-
-    # -- change notification (follow streams wake at once instead of at the next poll) ----
-
-    def add_listener(self, callback: Callable[[], None]) -> None:
-        """Call `callback` (from any thread) whenever lines are written or the state changes."""
-        self._listeners.add(callback)
-
-    def remove_listener(self, callback: Callable[[], None]) -> None:
-        self._listeners.discard(callback)
-
-    def _notify(self) -> None:
-        for callback in list(self._listeners):
-            callback()
-
-    # -- the log ------------------------------------------------------------------------
-
-    def lines(self, start_ns: int, end_ns: int) -> Iterator[LogLine]:
-        """Lines with start_ns <= ts < end_ns, in order. Subclasses provide the log."""
-        return iter(())
-
-    def lines_between(self, t0: float, t1: float) -> list[LogLine]:
-        """Lines with t0 <= ts < t1, in Unix seconds: the same lines every time."""
-        return list(self.lines(_ns_from(t0, self.now_ns), _ns_from(t1, self.now_ns)))
-
-    def last_lines(self, n: int, end_ns: int) -> list[LogLine]:
-        """The last `n` lines with ts < end_ns, in order."""
-        if n <= 0:
-            return []
-        return list(self.lines(0, end_ns))[-n:]
-
-    def follow_cursor(self, now_ns: int) -> Any:
-        """A position just after every line visible at `now_ns`."""
-        return now_ns
-
-    def poll(self, cursor: Any, now_ns: int) -> tuple[list[LogLine], Any]:
-        """Lines that became visible since `cursor`, and the new cursor."""
-        if now_ns <= cursor:
-            return [], cursor
-        return list(self.lines(cursor + 1, now_ns + 1)), now_ns
-
-    def query(
-        self, since_ns: int | None, until_ns: int | None, tail: int | None, now_ns: int
-    ) -> Iterator[LogLine]:
-        """`docker logs` selection: the last `tail` lines of the whole log, then since/until.
-
-        As in Docker's log drivers, --tail counts back from the end of the log and --since
-        (inclusive) and --until (inclusive) then filter that tail.
-        """
-        start = since_ns or 0
-        end = now_ns + 1 if until_ns is None else min(until_ns, now_ns) + 1
-        if start >= end:
-            return iter(())
-        if tail is None:
-            return self.lines(start, end)
-        return (line for line in self.last_lines(tail, now_ns + 1) if start <= line.ts < end)
-
-    def render(
-        self,
-        since_ns: int | None,
-        until_ns: int | None,
-        tail: int | None,
-        now_ns: int,
-        *,
-        timestamps: bool = True,
-    ) -> Iterator[tuple[str, bytes]]:
-        """The selected lines as `docker logs` prints them, in (stream, bytes) chunks."""
-        return render_lines(self.query(since_ns, until_ns, tail, now_ns), timestamps=timestamps)
-
-
-LOG_PART_BYTES = 16384
-"""Docker's json-file and local drivers store a longer line as parts of this many bytes."""
-
-
-def render_line(line: LogLine, *, timestamps: bool = True) -> bytes:
-    """One line as `docker logs` prints it (Docker 23+, json-file or local driver).
-
-    A line longer than LOG_PART_BYTES was stored as parts, every one stamped with the first
-    part's time; only the last ends with a newline, and is empty when the line's length is
-    a multiple of the part size. So with `--timestamps` the parts run together, each after
-    its stamp: `<ts> <16384 bytes><ts> <rest>\\n`. Without, the line reads as written.
-    """
-    data = line.data
-    if not timestamps:
-        return data + b"\n"
-    stamp = log_timestamp(line.ts) + b" "
-    if len(data) < LOG_PART_BYTES:
-        return stamp + data + b"\n"
-    parts = [data[at : at + LOG_PART_BYTES] for at in range(0, len(data), LOG_PART_BYTES)]
-    if len(data) % LOG_PART_BYTES == 0:
-        parts.append(b"")
-    return b"".join(stamp + part for part in parts) + b"\n"
-
-
-def render_lines(
-    lines: Iterable[LogLine], *, timestamps: bool = True, batch: int = 512
-) -> Iterator[tuple[str, bytes]]:
-    """Format lines into chunks per stream; a chunk holds up to `batch` lines.
-
-    Within one chunk the two streams are written one after the other, not interleaved:
-    an SSH client reads them independently anyway, so only timestamps order them.
-    """
-    parts: dict[str, list[bytes]] = {"stdout": [], "stderr": []}
-    order: list[str] = []
-    count = 0
-    for line in lines:
-        bucket = parts[line.stream]
-        if not bucket:
-            order.append(line.stream)
-        bucket.append(render_line(line, timestamps=timestamps))
-        count += 1
-        if count >= batch:
-            for stream in order:
-                yield stream, b"".join(parts[stream])
-                parts[stream] = []
-            order, count = [], 0
-    for stream in order:
-        yield stream, b"".join(parts[stream])
 
 
 # -- generated: endless realistic logs ----------------------------------------------------
@@ -422,97 +208,6 @@ class ScriptedContainer(Container):
         waiting = pending + fresh
         ready = sorted(line for line in waiting if line.ts <= now_ns)
         return ready, (seen, [line for line in waiting if line.ts > now_ns])
-
-
-# -- bulk: many lines, fast, for benchmarks -------------------------------------------------
-
-
-@dataclass(eq=False)
-class BulkContainer(Container):
-    """`history_lines` mixed realistic lines evenly spread over the `period_s` before creation.
-
-    Lines cycle through a pool of text made by the demo profiles (their embedded
-    application timestamps are not the line's own). Rendering is by index arithmetic,
-    streamed in chunks, never one giant string.
-    """
-
-    history_lines: int = 1_000_000
-    period_s: float = 3600.0
-    pool_size: int = 997
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        end = self.created_ns
-        period = max(1, int(self.period_s * NS))
-        self._step = max(1, period // max(1, self.history_lines))
-        self._first = end - self._step * max(0, self.history_lines - 1)
-        rng = Random(self.seed * 7919 + 17)
-        pool: list[tuple[str, bytes]] = []
-        profiles = list(PROFILES.values())
-        while len(pool) < self.pool_size:
-            for stream, text in rng.choice(profiles)(rng, self._first):
-                pool.append((stream, text.encode()))
-        self._pool = pool[: self.pool_size]
-        self._tails = [b" " + data + b"\n" for _, data in self._pool]
-        self._is_err = [stream == "stderr" for stream, _ in self._pool]
-
-    def _line(self, i: int) -> LogLine:
-        stream, data = self._pool[i % len(self._pool)]
-        return LogLine(self._first + i * self._step, i, stream, data)
-
-    def _index_range(self, start_ns: int, end_ns: int) -> tuple[int, int]:
-        """Indices i with start_ns <= ts(i) < end_ns."""
-        lo = max(0, -((self._first - start_ns) // self._step))
-        hi = min(self.history_lines, max(0, -((self._first - end_ns) // self._step)))
-        return lo, max(lo, hi)
-
-    def lines(self, start_ns: int, end_ns: int) -> Iterator[LogLine]:
-        lo, hi = self._index_range(start_ns, end_ns)
-        return (self._line(i) for i in range(lo, hi))
-
-    def last_lines(self, n: int, end_ns: int) -> list[LogLine]:
-        lo, hi = self._index_range(0, end_ns)
-        return [self._line(i) for i in range(max(lo, hi - n), hi)] if n > 0 else []
-
-    def render(
-        self,
-        since_ns: int | None,
-        until_ns: int | None,
-        tail: int | None,
-        now_ns: int,
-        *,
-        timestamps: bool = True,
-    ) -> Iterator[tuple[str, bytes]]:
-        start = since_ns or 0
-        end = now_ns + 1 if until_ns is None else min(until_ns, now_ns) + 1
-        lo, hi = self._index_range(start, end)
-        if tail is not None:
-            _, all_hi = self._index_range(0, now_ns + 1)
-            lo = max(lo, all_hi - tail) if tail > 0 else hi
-        return self._render_range(lo, hi, timestamps)
-
-    def _render_range(self, lo: int, hi: int, timestamps: bool) -> Iterator[tuple[str, bytes]]:
-        tails, is_err, size = self._tails, self._is_err, len(self._tails)
-        chunk = 16384
-        for c0 in range(lo, hi, chunk):
-            c1 = min(c0 + chunk, hi)
-            out: list[bytes] = []
-            err: list[bytes] = []
-            ts = self._first + c0 * self._step
-            sec, frac = divmod(ts, NS)
-            prefix = log_timestamp(sec * NS)[:-11] + b"."
-            for i in range(c0, c1):
-                k = i % size
-                text = b"%s%09dZ%s" % (prefix, frac, tails[k]) if timestamps else tails[k][1:]
-                (err if is_err[k] else out).append(text)
-                frac += self._step
-                if frac >= NS:
-                    sec, frac = sec + frac // NS, frac % NS
-                    prefix = log_timestamp(sec * NS)[:-11] + b"."
-            if out:
-                yield "stdout", b"".join(out)
-            if err:
-                yield "stderr", b"".join(err)
 
 
 # -- the demo host ---------------------------------------------------------------------------
