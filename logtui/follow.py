@@ -22,6 +22,7 @@ from .models import LogEntry
 from .pool import PoolClosed
 from .reader import AsyncReader
 from .rotation import Demoted, Lease
+from .textsafe import server_message
 from .transport import ChannelRefused, ConnectionFailed, HostKeyNotTrusted, Slot
 
 if TYPE_CHECKING:
@@ -354,7 +355,7 @@ async def _follow_once(
         if tail_entries:
             yield tail_entries
         if status != 0:
-            message = " ".join(readers["stderr"].errors).strip() or f"exit status {status}"
+            message = server_message(readers["stderr"].errors, f"exit status {status}")
             raise RuntimeError(f"docker on {label}: {message}")
     finally:
         task.cancel()

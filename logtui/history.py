@@ -21,6 +21,7 @@ from . import guard, spill
 from .follow import MAX_PARSING
 from .models import LogEntry
 from .reader import AsyncReader
+from .textsafe import server_message
 from .time_merge import TimeMerge
 from .transport import CommandTimeout
 
@@ -30,8 +31,6 @@ if TYPE_CHECKING:
 LOGS_CHUNK = 1 << 18
 """Bytes read from a channel at once when fetching history: large reads, few calls."""
 STREAMS = ("stdout", "stderr")
-MAX_ERROR_CHARS = 500
-"""Most of docker's stderr kept for a failed command's message (a line can be 1 MiB)."""
 
 
 def _drop(readers: dict[str, AsyncReader]) -> None:
@@ -99,8 +98,7 @@ async def log_batches(
                 merge.end(source)
             finished = True
         if status != 0:
-            lines = [ln for ln in readers["stderr"].errors if ln.strip()]
-            message = " ".join(lines[-3:]).strip()[:MAX_ERROR_CHARS] or f"exit status {status}"
+            message = server_message(readers["stderr"].errors, f"exit status {status}")
             raise RuntimeError(f"docker on {remote.settings.label}: {message}")
         while batch := merge.ready():
             yield batch

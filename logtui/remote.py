@@ -25,7 +25,7 @@ from .models import CommandResult, ContainerInfo, ContainerStats, LogEntry
 from .parser import split_docker_line
 from .reader import LocalReader, ReaderFactory
 from .rotation import FollowRotation
-from .textsafe import one_line
+from .textsafe import one_line, server_message
 from .transport import SSHTransport
 
 _log = structlog.get_logger("logtui")
@@ -42,8 +42,8 @@ must not choose how much memory that takes. `ps` of 1,000 containers is about 0.
 `inspect` about 20 KiB per container."""
 
 MAX_ERROR_BYTES = 4096
-MAX_ERROR_CHARS = 500
-"""How much of a failed command's stderr is read for its message, and kept of it."""
+"""How much of a failed command's stderr is read for its message (`server_message` keeps
+at most `MAX_MESSAGE_CHARS` of it)."""
 
 
 def validate_hours(hours: float) -> float:
@@ -67,9 +67,8 @@ def docker_error(result: CommandResult) -> str:
     people print.
     """
     text = result.stderr[-MAX_ERROR_BYTES:].decode("utf-8", errors="replace")
-    lines = [ln for ln in text.splitlines() if ln.strip() and not split_docker_line(ln)[0]]
-    message = one_line(" ".join(lines[-3:]))[:MAX_ERROR_CHARS]
-    return message or f"exit status {result.exit_status}"
+    lines = [ln for ln in text.splitlines() if not split_docker_line(ln)[0]]
+    return server_message(lines, f"exit status {result.exit_status}")
 
 
 def _percent(value: str) -> float:

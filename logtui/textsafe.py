@@ -11,6 +11,7 @@ left is plain text. Markup is a separate danger: callers put the result into a
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 # ESC-introduced sequences, longest forms first:
 #   CSI  ESC [ params intermediates final        (cursor moves, colours, clear screen)
@@ -63,6 +64,18 @@ def one_line(text: str) -> str:
     """Server text (an error, a name, a status) for one line of a terminal: sanitized, with
     its line breaks and tabs as spaces, so it cannot pose as a line logtui wrote."""
     return " ".join(sanitize_for_terminal(text).split())
+
+
+MAX_MESSAGE_CHARS = 500
+"""Most characters of a server's words kept for an error message."""
+
+
+def server_message(lines: Iterable[str], fallback: str) -> str:
+    """What a failed command said on stderr, for an error message people print: its last
+    three non-blank lines on one sanitized line (`one_line`) of at most `MAX_MESSAGE_CHARS`,
+    or `fallback` when it said nothing."""
+    said = [line for line in lines if line.strip()]
+    return one_line(" ".join(said[-3:]))[:MAX_MESSAGE_CHARS] or fallback
 
 
 # In JSON text made with `ensure_ascii=False`, every character a terminal could act on that

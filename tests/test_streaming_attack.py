@@ -287,3 +287,17 @@ async def test_docker_ps_listing_a_name_twice_lists_it_once() -> None:
     async with server, RemoteDocker(server.settings()) as remote:
         listed = await remote.list_containers()
     assert [(c.name, c.state) for c in listed] == [("web", "running"), ("db", "running")]
+
+
+async def test_docker_stderr_in_a_failed_history_read_is_one_safe_bounded_line() -> None:
+    """A hostile server's stderr reaches the exception people print as one sanitized line
+    of at most 500 characters, as `docker_error` gives it for the other commands."""
+    said = b"\x1b]0;pwned\x07Error: no\x9b31m such\r\nthing\n" + b"x" * 5000 + b"\n"
+    server = HostileServer({"docker logs": Reply(stderr=said, exit_status=1)})
+    async with server, RemoteDocker(server.settings()) as remote:
+        with pytest.raises(RuntimeError) as failed:
+            await remote.logs("web")
+    message = str(failed.value)
+    assert "Error: no" in message and "such thing" in message  # words kept, controls not
+    assert not any(c in message for c in "\x1b\x07\x9b\r\n")
+    assert len(message) <= len("docker on ") + len(server.settings().label) + 2 + 500
