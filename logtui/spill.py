@@ -51,8 +51,8 @@ class SpillQueue:
         self._head: deque[LogEntry] = deque()
         self._head_bytes = 0
         self._file: IO[bytes] | None = None
-        self._segments: deque[tuple[int, int, int]] = deque()
-        """(offset, length, entries) of the segments written and not yet read back."""
+        self._segments: deque[tuple[int, int]] = deque()
+        """(offset, length) of the segments written and not yet read back."""
         self._tail: list[LogEntry] = []
         """Entries waiting to be written as the next segment (after the file's ones)."""
         self._tail_bytes = 0
@@ -87,7 +87,7 @@ class SpillQueue:
         record = marshal.dumps([(e.container_name, e.stream, *e.compact()) for e in self._tail])
         self._file.seek(self._write_at)
         self._file.write(record)
-        self._segments.append((self._write_at, len(record), len(self._tail)))
+        self._segments.append((self._write_at, len(record)))
         self._write_at += len(record)
         self.spilled += len(self._tail)
         self._tail, self._tail_bytes = [], 0
@@ -96,7 +96,7 @@ class SpillQueue:
         """Move the oldest segment (or else the unwritten tail) into the head."""
         if self._segments:
             assert self._file is not None
-            offset, length, _count = self._segments.popleft()
+            offset, length = self._segments.popleft()
             self._file.seek(offset)
             rows = marshal.loads(self._file.read(length))
             from_compact = LogEntry.from_compact

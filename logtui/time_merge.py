@@ -91,11 +91,6 @@ class TimeMerge:
         self._sources[source].ended = True
 
     @property
-    def spilled(self) -> int:
-        """Entries that waited in a temporary file."""
-        return sum(s.queue.spilled for s in self._sources)
-
-    @property
     def finished(self) -> bool:
         return all(s.ended and not s.has_next() for s in self._sources)
 
