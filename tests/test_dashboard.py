@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import time
@@ -10,9 +11,9 @@ from itertools import chain
 from pathlib import Path
 from typing import Any
 
+import dashboard_support as support
 import pytest
 import structlog
-from textual.pilot import Pilot
 
 from logtui.simhost import BulkContainer, ScriptedContainer, SimulatedHost
 from logtui.tui import create_app
@@ -71,20 +72,10 @@ async def host() -> AsyncIterator[SimulatedHost]:
 
 @pytest.fixture
 def make_app(host: SimulatedHost, tmp_path: Path) -> Callable[..., LogtuiApp]:
-    def make(**options: Any) -> LogtuiApp:
-        options.setdefault("poll_interval", 0.3)
-        return create_app(host.settings(audit_log=tmp_path / "audit.jsonl"), export_dir=tmp_path, **options)
-
-    return make
+    return support.app_factory(host, tmp_path)
 
 
-async def wait_for(pilot: Pilot, condition: Callable[[], Any], timeout: float = 5.0) -> None:
-    """Let the app run until `condition()` holds; fail after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {condition}")
-        await pilot.pause(0.05)
+wait_for = functools.partial(support.wait_for, timeout=5.0)
 
 
 def all_history_loaded(app: LogtuiApp) -> bool:

@@ -19,6 +19,7 @@ from typing import Any
 import asyncssh
 import pytest
 import structlog
+from dashboard_support import wait_for
 from textual.pilot import Pilot
 
 from logtui.simhost import ScriptedContainer, SimulatedHost
@@ -96,14 +97,6 @@ def make_app(fleet: list[SimulatedHost], tmp_path: Path) -> Callable[..., FleetA
         return app
 
     return make
-
-
-async def wait_for(pilot: Pilot, condition: Callable[[], Any], timeout: float = 8.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {condition}")
-        await pilot.pause(0.05)
 
 
 def loaded(app: LogtuiApp, hosts: tuple[str, ...] = HOSTS) -> bool:

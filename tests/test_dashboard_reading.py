@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 import structlog
+from dashboard_support import app_factory, wait_for
 from textual.pilot import Pilot
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
@@ -22,7 +23,6 @@ from textual.widgets._footer import FooterKey
 from logtui.settings_file import ViewSettings, load
 from logtui.simhost import ScriptedContainer, SimulatedHost
 from logtui.textsafe import sanitize_for_terminal
-from logtui.tui import create_app
 from logtui.tui.app import LogtuiApp
 from logtui.tui.detail import DetailScreen
 
@@ -76,19 +76,7 @@ async def host() -> AsyncIterator[SimulatedHost]:
 
 @pytest.fixture
 def make_app(host: SimulatedHost, tmp_path: Path) -> Callable[..., LogtuiApp]:
-    def make(**options: Any) -> LogtuiApp:
-        options.setdefault("poll_interval", 0.3)
-        return create_app(host.settings(audit_log=tmp_path / "audit.jsonl"), export_dir=tmp_path, **options)
-
-    return make
-
-
-async def wait_for(pilot: Pilot, condition: Callable[[], Any], timeout: float = 8.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {condition}")
-        await pilot.pause(0.05)
+    return app_factory(host, tmp_path)
 
 
 async def loaded(pilot: Pilot, app: LogtuiApp, entries: int = 6) -> None:

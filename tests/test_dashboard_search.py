@@ -15,11 +15,12 @@ from typing import Any
 
 import pytest
 import structlog
+from dashboard_support import app_factory, wait_for
 from textual.pilot import Pilot
 
 from logtui.models import LogEntry
 from logtui.simhost import ScriptedContainer, SimulatedHost
-from logtui.tui import create_app, search_job
+from logtui.tui import search_job
 from logtui.tui.app import LogtuiApp
 from logtui.tui.search_view import interactive
 from logtui.tui.store import Filter, FilteredView, compile_search
@@ -54,19 +55,7 @@ async def host() -> AsyncIterator[SimulatedHost]:
 
 @pytest.fixture
 def make_app(host: SimulatedHost, tmp_path: Path) -> Callable[..., LogtuiApp]:
-    def make(**options: Any) -> LogtuiApp:
-        options.setdefault("poll_interval", 0.3)
-        return create_app(host.settings(audit_log=tmp_path / "audit.jsonl"), export_dir=tmp_path, **options)
-
-    return make
-
-
-async def wait_for(pilot: Pilot, condition: Callable[[], Any], timeout: float = 8.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {condition}")
-        await pilot.pause(0.05)
+    return app_factory(host, tmp_path)
 
 
 def loaded(app: LogtuiApp) -> bool:

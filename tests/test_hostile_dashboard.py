@@ -6,14 +6,14 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import structlog
+from dashboard_support import wait_for
 from hostile_server import HOSTILE, Disconnect, HostileServer, Reply, ps_row
-from textual.pilot import Pilot
 
 from logtui.models import LogEntry
 from logtui.simhost import ScriptedContainer, SimulatedHost
@@ -30,14 +30,6 @@ MARKUP = "[link=https://markup.example/]markup link[/link] [bold red]markup[/]"
 def quiet_logs() -> Iterator[None]:
     with structlog.testing.capture_logs():
         yield
-
-
-async def wait_for(pilot: Pilot, condition: Callable[[], Any], timeout: float = 8.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {condition}")
-        await pilot.pause(0.05)
 
 
 def screen_segments(app: LogtuiApp) -> list[Any]:

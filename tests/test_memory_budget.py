@@ -3,16 +3,16 @@ of any container go first, and every view drops what went."""
 
 from __future__ import annotations
 
+import functools
 import random
 import time
-from collections.abc import Callable
 from itertools import chain
 from pathlib import Path
 from typing import Any
 
+import dashboard_support as support
 import pytest
 import structlog
-from textual.pilot import Pilot
 
 from logtui.config import DEFAULT_MEMORY_MB, load_settings, read_environment
 from logtui.models import LogEntry
@@ -226,12 +226,7 @@ def quiet_logs() -> Any:
         yield
 
 
-async def wait_for(pilot: Pilot, condition: Callable[[], Any], timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {condition}")
-        await pilot.pause(0.05)
+wait_for = functools.partial(support.wait_for, timeout=10.0)
 
 
 def screen_text(app: Any) -> str:

@@ -1,0 +1,34 @@
+"""What the dashboard tests share: waiting for the app under Pilot, and making the app for
+a test's simulated host (its `host` fixture) with the test's own audit log and export dir."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from textual.pilot import Pilot
+
+from logtui.simhost import SimulatedHost
+from logtui.tui import create_app
+from logtui.tui.app import LogtuiApp
+
+
+async def wait_for(pilot: Pilot, condition: Callable[[], Any], timeout: float = 8.0) -> None:
+    """Let the app run until `condition()` holds; fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {condition}")
+        await pilot.pause(0.05)
+
+
+def app_factory(host: SimulatedHost, tmp_path: Path) -> Callable[..., LogtuiApp]:
+    """`make(**options)`: the dashboard on `host` (polling every 0.3 s unless told)."""
+
+    def make(**options: Any) -> LogtuiApp:
+        options.setdefault("poll_interval", 0.3)
+        return create_app(host.settings(audit_log=tmp_path / "audit.jsonl"), export_dir=tmp_path, **options)
+
+    return make
