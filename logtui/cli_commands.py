@@ -88,9 +88,9 @@ def _channel_plan(remote: RemoteDocker, containers: list[Any]) -> dict[str, Any]
 
 
 async def _history_names(remote: RemoteDocker) -> list[str]:
-    """The containers whose history `logs`, `errors` and `save` read: all that have run,
-    each once (a broken or hostile `docker ps` may list a name twice)."""
-    return list(dict.fromkeys(c.name for c in await remote.list_containers() if c.state != "created"))
+    """The containers whose history `logs`, `errors` and `save` read: all that have run
+    (each once: `list_containers` drops a name a broken or hostile `docker ps` repeats)."""
+    return [c.name for c in await remote.list_containers() if c.state != "created"]
 
 
 @contextlib.asynccontextmanager
