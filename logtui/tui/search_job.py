@@ -277,9 +277,13 @@ class SearchJob:
         )
 
     def _maybe_report(self) -> None:
-        """Report the matches so far, no more often than their sorting can afford."""
+        """Report the matches so far, no more often than their sorting can afford; not once
+        everything is searched (the final outcome follows at once: a report then would be
+        the same sort twice, and whether it came would depend on timing)."""
         now = time.monotonic()
         if self.progress is None or now < self._next_report:
+            return
+        if self.searched + self.skipped >= self.snapshot.total:
             return
         outcome = self.outcome()
         outcome.stopped = False
