@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ from textual.pilot import Pilot
 from logtui.simhost import SimulatedHost
 from logtui.tui import create_app
 from logtui.tui.app import LogtuiApp
+from logtui.tui.store import iso
 
 
 async def wait_for(pilot: Pilot, condition: Callable[[], Any], timeout: float = 8.0) -> None:
@@ -32,3 +34,12 @@ def app_factory(host: SimulatedHost, tmp_path: Path) -> Callable[..., LogtuiApp]
         return create_app(host.settings(audit_log=tmp_path / "audit.jsonl"), export_dir=tmp_path, **options)
 
     return make
+
+
+def digest_caught_up(app: LogtuiApp) -> bool:
+    """Whether the error digest counts every error the store holds in the window. The digest
+    is built on a worker thread, so one built while lines were still arriving can be on
+    screen (non-empty, but short) until the next one lands."""
+    cutoff = iso(app.clock() - timedelta(hours=app.window_hours))
+    held = {name: sum(e.timestamp >= cutoff for e in entries) for name, entries in app.store.errors.items()}
+    return app.digest.counts == {name: count for name, count in held.items() if count}

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 import structlog
+from dashboard_support import digest_caught_up
 from test_dashboard_snapshots import FROZEN, FROZEN_NS, LINES, NARROW, SIZE
 from textual.pilot import Pilot
 
@@ -87,7 +88,7 @@ async def loaded(pilot: Pilot) -> None:
     app = pilot.app
     assert isinstance(app, FleetApp)
     deadline = time.monotonic() + 10
-    while not (app.store.size == len(LINES) and len(app.stats) == 7 and app.digest.counts):
+    while not (app.store.size == len(LINES) and len(app.stats) == 7 and digest_caught_up(app)):
         assert time.monotonic() < deadline, "the dashboard did not load"
         await pilot.pause(0.05)
     app._slow_tick()

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 import structlog
+from dashboard_support import digest_caught_up
 from textual.pilot import Pilot
 
 from logtui.loop_thread import LoopThread
@@ -122,7 +123,7 @@ async def loaded(pilot: Pilot) -> None:
     app = pilot.app
     assert isinstance(app, LogtuiApp)
     deadline = time.monotonic() + 10
-    while not (app.store.size == len(LINES) and len(app.stats) == 5 and app.digest.counts):
+    while not (app.store.size == len(LINES) and len(app.stats) == 5 and digest_caught_up(app)):
         assert time.monotonic() < deadline, "the dashboard did not load"
         await pilot.pause(0.05)
     app._slow_tick()  # rates and counts now, not at the next second
