@@ -92,16 +92,23 @@ class Masker:
         return self._masker.mask(text) if self.enabled and text is not None else text
 
 
+COLUMNAR_CHARS = 32 * 1024
+"""Text of complete lines from which a chunk is grouped by the columnar core
+(`logtui.columnar.grouping`): a history read's chunks, a flood's; not a quiet stream's few
+lines, where its fixed cost (and numpy's import) would not pay."""
+
+
 class StreamReader:
     """One output stream of one `docker logs`: bytes in, entries out (split, decoded,
     masked, grouped)."""
 
-    __slots__ = ("assembler", "masker", "splitter")
+    __slots__ = ("_grouper", "assembler", "masker", "splitter")
 
     def __init__(self, name: str, stream: str, mask: bool) -> None:
         self.splitter = LineSplitter()
         self.masker = Masker(mask)
         self.assembler = EntryAssembler(name, stream)
+        self._grouper: Callable[[str], list[LogEntry]] | None = None
 
     @property
     def errors(self) -> list[str]:
@@ -109,7 +116,15 @@ class StreamReader:
         return self.assembler.unstamped[-5:]
 
     def _entries(self, text: str | None) -> list[LogEntry]:
-        return [] if text is None else self.assembler.feed_text(text)
+        if text is None:
+            return []
+        if len(text) < COLUMNAR_CHARS:
+            return self.assembler.feed_text(text)
+        if self._grouper is None:  # the same entries and state as the assembler's own
+            from .columnar.grouping import ChunkGrouper
+
+            self._grouper = ChunkGrouper(self.assembler).feed_text
+        return self._grouper(text)
 
     def feed(self, chunk: bytes) -> list[LogEntry]:
         return self._entries(self.masker.feed(self.splitter.feed_text(chunk)))

@@ -1,0 +1,78 @@
+"""What can be told about every line of a chunk at once, from its bytes (numpy).
+
+The grouping rules (`logtui.assembler`) need a line's own text only when it might continue
+the entry before it. Most lines cannot: they open with Docker's fixed stamp, their text
+starts with none of the characters a continuation starts with, and so on. `line_facts`
+finds those lines for a whole chunk in a few array operations, so the exact per-line code
+runs only on the rest. Every test here errs on the safe side: a line it is unsure of is
+simply not `plain`, and the exact code decides it. Pure.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..continuation import _CONT_FIRST, _PG_WINDOW
+
+STAMP_BYTES = 31
+"""`2025-08-16T14:30:22.123456789Z ` : Docker's fixed stamp and the space after it."""
+
+_TEMPLATE = b"0000-00-00T00:00:00.000000000Z "
+_LOW = np.frombuffer(_TEMPLATE, np.uint8)
+_HIGH = np.frombuffer(_TEMPLATE.replace(b"0", b"9"), np.uint8)
+"""A fixed stamp's bytes lie between these, position by position: a digit or the separator."""
+_CONT_FIRST_TABLE = np.zeros(256, bool)
+_CONT_FIRST_TABLE[list("".join(sorted(_CONT_FIRST)).encode("ascii"))] = True
+_PG_BYTES = 4 * _PG_WINDOW
+"""Bytes that can hold the PostgreSQL window's characters (4 bytes at most each)."""
+
+
+@dataclass(frozen=True)
+class LineFacts:
+    """Per line of the chunk (arrays of its line count)."""
+
+    plain: np.ndarray
+    """Opens with Docker's fixed stamp; its text is not empty, does not end in white space,
+    starts with no character a continuation starts with, and holds no PostgreSQL `:  `
+    field near its start. Such a line continues an entry only through traceback state or
+    as a lower-case line after a one-line warning (`logtui.assembler`)."""
+    lowerish: np.ndarray
+    """Its text may start with a lower-case letter (a-z, or any non-ASCII character)."""
+    tagged: np.ndarray
+    """Its text may start with a level tag (`[`, A-Z, or any non-ASCII character)."""
+
+
+def line_facts(data: bytes) -> LineFacts:
+    """The facts of each "\\n"-separated line of `data` (UTF-8; no trailing "\\n")."""
+    buf = np.frombuffer(data, np.uint8)
+    newlines = np.flatnonzero(buf == 10)
+    count = len(newlines) + 1
+    starts = np.empty(count, np.int64)
+    starts[0] = 0
+    starts[1:] = newlines + 1
+    ends = np.empty(count, np.int64)
+    ends[:-1] = newlines
+    ends[-1] = len(buf)
+    long = np.flatnonzero(ends - starts > STAMP_BYTES)
+    # The stamp and the text's first byte of each line long enough to hold them.
+    head = buf[starts[long, None] + np.arange(STAMP_BYTES + 1)]
+    fixed = ((head[:, :STAMP_BYTES] >= _LOW) & (head[:, :STAMP_BYTES] <= _HIGH)).all(axis=1)
+    first = head[:, STAMP_BYTES]
+    last = buf[ends[long] - 1]
+    # `str.rstrip` strips \t..\r, \x1c..\x1f, space and some non-ASCII characters.
+    trailing_space = ((last >= 9) & (last <= 13)) | ((last >= 28) & (last <= 32)) | (last >= 128)
+    fixed &= ~trailing_space & ~_CONT_FIRST_TABLE[first]
+    plain = np.zeros(count, bool)
+    plain[long] = fixed
+    # A PostgreSQL field (`DETAIL:  ...`) within the window the grouping looks at.
+    fields = np.flatnonzero((buf[:-2] == 58) & (buf[1:-1] == 32) & (buf[2:] == 32))
+    if fields.size:
+        line = np.searchsorted(starts, fields, "right") - 1
+        plain[line[fields - starts[line] < STAMP_BYTES + _PG_BYTES]] = False
+    lowerish = np.zeros(count, bool)
+    lowerish[long] = ((first >= 97) & (first <= 122)) | (first >= 128)
+    tagged = np.zeros(count, bool)
+    tagged[long] = (first == 91) | ((first >= 65) & (first <= 90)) | (first >= 128)
+    return LineFacts(plain, lowerish, tagged)
