@@ -15,7 +15,8 @@ from datetime import datetime
 from .levels import HEADER_CHARS
 from .stamps import to_iso
 
-_PG_CONT_RE = re.compile(r"\b(?:DETAIL|HINT|STATEMENT|CONTEXT|QUERY|LOCATION):  ", re.ASCII)
+_PG_FIELD_WORDS = ("DETAIL", "HINT", "STATEMENT", "CONTEXT", "QUERY", "LOCATION")
+_PG_CONT_RE = re.compile(r"\b(?:" + "|".join(_PG_FIELD_WORDS) + r"):  ", re.ASCII)
 _CHAIN_PREFIXES = (
     "During handling of the above exception",
     "The above exception was the direct cause",

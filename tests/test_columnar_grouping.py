@@ -54,6 +54,10 @@ TEXTS = [
     "Caused by: java.io.IOException: disk full",
     "ERROR:  relation does not exist",
     "DETAIL:  Key (id)=(1) already exists.",
+    "LOG:  checkpoint starting: time",
+    "2025-08-16 13:00:00.003 UTC [8278] LOCATION:  exec_simple_query, postgres.c:1234",
+    "xQUERY:  run into a word",
+    "STATEMENT:  SELECT 1",
     "x" * 90 + " HINT:  far away",
     "trailing space ",
     "trailing tab\t",
@@ -159,10 +163,21 @@ def test_plain_runs_skip_the_assembler(monkeypatch, monkeypatch_min_chars) -> No
 
 def test_line_facts_err_on_the_safe_side() -> None:
     """Each reason a line may continue an entry makes it not plain."""
-    texts = ["[INFO] ok", " indented", "Traceback (x)", "", "trailing ", "a  :  b", "x" * 500 + ":  far"]
+    texts = [
+        "[INFO] ok",
+        " indented",
+        "Traceback (x)",
+        "",
+        "trailing ",
+        "a DETAIL:  b",
+        "x" * 500 + "HINT:  far",
+    ]
     data = "\n".join(STAMP.format(1) + t for t in texts) + "\nno stamp at all here, long enough"
     facts = line_facts(data.encode())
     assert facts.plain.tolist() == [True, False, False, False, False, False, True, False]
+    # `LOG:  ` and `WARNING:  ` open PostgreSQL entries: only its continuation fields count.
+    pg = line_facts("\n".join(STAMP.format(1) + t for t in ["LOG:  x", "WARNING:  y", "QUERY:  z"]).encode())
+    assert pg.plain.tolist() == [True, True, False]
     assert facts.lowerish.tolist()[4:7] == [True, True, True]
     assert facts.tagged.tolist()[0] and not facts.tagged.tolist()[1]
 

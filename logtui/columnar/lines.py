@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..continuation import _CONT_FIRST, _PG_WINDOW
+from ..continuation import _CONT_FIRST, _PG_FIELD_WORDS, _PG_WINDOW
 
 STAMP_BYTES = 31
 """`2025-08-16T14:30:22.123456789Z ` : Docker's fixed stamp and the space after it."""
@@ -27,6 +27,10 @@ _CONT_FIRST_TABLE = np.zeros(256, bool)
 _CONT_FIRST_TABLE[list("".join(sorted(_CONT_FIRST)).encode("ascii"))] = True
 _PG_BYTES = 4 * _PG_WINDOW
 """Bytes that can hold the PostgreSQL window's characters (4 bytes at most each)."""
+_PG_FIELDS = [np.frombuffer(word.encode("ascii"), np.uint8) for word in _PG_FIELD_WORDS]
+"""The fields that continue a PostgreSQL entry (`DETAIL:  ...`); `LOG:  ` and `ERROR:  `
+open one."""
+_PG_LONGEST = max(len(word) for word in _PG_FIELDS)
 
 
 @dataclass(frozen=True)
@@ -66,9 +70,11 @@ def line_facts(data: bytes) -> LineFacts:
     fixed &= ~trailing_space & ~_CONT_FIRST_TABLE[first]
     plain = np.zeros(count, bool)
     plain[long] = fixed
-    # A PostgreSQL field (`DETAIL:  ...`) within the window the grouping looks at.
+    # A PostgreSQL continuation field (`DETAIL:  ...`) within the window the grouping
+    # searches; its `\\b` is not checked (a word run into others counts too: safe side).
     fields = np.flatnonzero((buf[:-2] == 58) & (buf[1:-1] == 32) & (buf[2:] == 32))
     if fields.size:
+        fields = fields[_after_field_word(buf, fields)]
         line = np.searchsorted(starts, fields, "right") - 1
         plain[line[fields - starts[line] < STAMP_BYTES + _PG_BYTES]] = False
     lowerish = np.zeros(count, bool)
@@ -76,3 +82,12 @@ def line_facts(data: bytes) -> LineFacts:
     tagged = np.zeros(count, bool)
     tagged[long] = (first == 91) | ((first >= 65) & (first <= 90)) | (first >= 128)
     return LineFacts(plain, lowerish, tagged)
+
+
+def _after_field_word(buf: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """Which positions `at` come right after one of PostgreSQL's continuation fields."""
+    before = buf[np.maximum(at[:, None] - np.arange(_PG_LONGEST, 0, -1), 0)]
+    found = np.zeros(len(at), bool)
+    for word in _PG_FIELDS:
+        found |= (before[:, _PG_LONGEST - len(word) :] == word).all(axis=1) & (at >= len(word))
+    return found
