@@ -14,7 +14,8 @@ where the stream was cut): a key whose value is on a later line (`"password":` â
 Speed: `mask_text` runs on whole chunks of `docker logs` output. Every pattern starts with
 a literal (look-behinds come after it), so `re` skips to candidates at memchr-like speed:
 one scan of the chunk per pattern and nothing per line. Case-insensitive rules run on a
-lower-cased copy of the same length (IGNORECASE is ~15x slower).
+lower-cased copy of the same length (IGNORECASE is ~15x slower). Big chunks run the rules
+over only the lines holding one of their literals (`masking_gate`: same result, ~4x faster).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from .masking_gate import gated_scan
 from .masking_rules import (
     BEGIN_KEY,
     BLOCK_BODY,
@@ -226,36 +228,53 @@ def _splice(text: str, spans: list[Span]) -> str:
     return "".join(pieces)
 
 
+def _scan(text: str, lower: str, spans: list[Span]) -> list[tuple[int, str]]:
+    """Every rule over `text`: their spans, and (match end, state) of each key whose value
+    comes on a later line."""
+    opened: list[tuple[int, str]] = []
+    for rule in RULES:
+        if rule.gate and rule.gate not in text:
+            continue
+        if rule.custom is not None:
+            rule.custom(text, lower, spans)
+            continue
+        for match in rule.pattern.finditer(lower if rule.lower else text):
+            state = _take(rule, match, text, spans)
+            if state is not None:
+                opened.append((match.end(), state))
+    return opened
+
+
 class StreamMasker:
     """Masks the lines of one stream as they arrive, chunk by chunk.
 
     A key waiting for its value and an open private-key block carry over from one chunk
-    to the next, so masking a stream in pieces gives what masking it whole gives.
+    to the next, so masking a stream in pieces gives what masking it whole gives. Big
+    chunks run the rules over only the lines that may hold a match (`masking_gate`, the
+    same result); `gate=False` always runs them over the whole chunk.
     """
 
-    __slots__ = ("_block", "_waiting")
+    __slots__ = ("_block", "_gate", "_waiting")
 
-    def __init__(self) -> None:
+    def __init__(self, *, gate: bool = True) -> None:
         self._waiting: dict[str, int] = {}
         """Keys whose value is still to come: what each waits for -> blank lines it may skip."""
         self._block = _NO_BLOCK
+        self._gate = gate
 
     def mask(self, text: str) -> str:
         """`text`, the next complete lines of the stream joined by "\\n", masked."""
-        lower = _lower(text)
         spans: list[Span] = []
+        gated = gated_scan(text, spans, _scan, _lower) if self._gate else None
+        if gated is None:
+            lower = _lower(text)
+            opened = _scan(text, lower, spans)
+        else:
+            opened, lower = gated
         follow: list[tuple[int, str, int]] = [(0, s, b) for s, b in self._waiting.items()]
-        for rule in RULES:
-            if rule.gate and rule.gate not in text:
-                continue
-            if rule.custom is not None:
-                rule.custom(text, lower, spans)
-                continue
-            for match in rule.pattern.finditer(lower if rule.lower else text):
-                state = _take(rule, match, text, spans)
-                if state is not None:
-                    eol = text.find("\n", match.end())
-                    follow.append((len(text) + 1 if eol == -1 else eol + 1, state, MAX_BLANK_LINES))
+        for end, state in opened:
+            eol = text.find("\n", end)
+            follow.append((len(text) + 1 if eol == -1 else eol + 1, state, MAX_BLANK_LINES))
         waiting: dict[str, int] = {}
         for pos, state, blanks in follow:
             left = _follow(text, lower, pos, state, blanks, spans)
