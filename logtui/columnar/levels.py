@@ -27,9 +27,6 @@ __all__ = ["VECTOR_MIN", "levels_of"]
 VECTOR_MIN = 2000
 """Below this many lines, the per-line rules: each Polars call costs ~100 µs."""
 
-_LOGFMT_WINDOW = 160
-"""`level_of` looks for logfmt keys in the first 160 characters."""
-
 _LEVELS: tuple[str | None, ...] = (None, "DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 _CODE = {level: code for code, level in enumerate(_LEVELS)}
 _UNDECIDED = len(_LEVELS)
