@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from logtui.assembler import EntryAssembler
-from logtui.columnar import grouping
+from logtui.columnar import grouping, levels
 from logtui.columnar.grouping import ChunkGrouper
 from logtui.columnar.lines import line_facts
 from logtui.models import LogEntry
@@ -136,11 +136,11 @@ def test_chunks_group_as_the_assembler_does(rows, cuts, flush_at, monkeypatch_mi
 
 @pytest.fixture
 def monkeypatch_min_chars():
-    """Every chunk, however small, takes the columnar path."""
-    saved = grouping.MIN_CHARS
-    grouping.MIN_CHARS = 0
+    """Every chunk, however small, takes the columnar path (levels too)."""
+    saved = grouping.MIN_CHARS, levels.VECTOR_MIN
+    grouping.MIN_CHARS = levels.VECTOR_MIN = 0
     yield
-    grouping.MIN_CHARS = saved
+    grouping.MIN_CHARS, levels.VECTOR_MIN = saved
 
 
 def test_plain_runs_skip_the_assembler(monkeypatch, monkeypatch_min_chars) -> None:

@@ -19,8 +19,9 @@ import numpy as np
 
 from ..assembler import EntryAssembler, strip_level_tag
 from ..continuation import _WARNING_UP
-from ..levels import level_of, level_of_coloured
+from ..levels import level_of_coloured
 from ..models import LogEntry
+from .levels import levels_of
 from .lines import STAMP_BYTES, line_facts
 
 MIN_CHARS = 4 * 1024
@@ -30,9 +31,14 @@ some tens of µs a call (`logtui.reader.COLUMNAR_CHARS` decides what comes here)
 
 def _levels(texts: list[str], escapes: bool) -> list[str | None]:
     """`level_of` of each text (in colour too, when the chunk holds escape sequences)."""
-    if escapes:
-        return [level_of_coloured(t) if "\x1b" in t else level_of(t) for t in texts]
-    return [level_of(t) for t in texts]
+    if not escapes:
+        return levels_of(texts)
+    coloured = {i for i, text in enumerate(texts) if "\x1b" in text}
+    levels = levels_of([text for i, text in enumerate(texts) if i not in coloured])
+    if coloured:
+        at = iter(levels)
+        levels = [level_of_coloured(text) if i in coloured else next(at) for i, text in enumerate(texts)]
+    return levels
 
 
 class ChunkGrouper:
