@@ -19,9 +19,9 @@ import numpy as np
 
 from ..assembler import EntryAssembler, strip_level_tag
 from ..continuation import _WARNING_UP
-from ..levels import level_of_coloured
+from ..levels import level_of, level_of_coloured
 from ..models import LogEntry
-from .levels import levels_of
+from .levels import levels_counted
 from .lines import STAMP_BYTES, line_facts
 
 MIN_CHARS = 4 * 1024
@@ -29,16 +29,28 @@ MIN_CHARS = 4 * 1024
 some tens of µs a call (`logtui.reader.COLUMNAR_CHARS` decides what comes here)."""
 
 
-def _levels(texts: list[str], escapes: bool) -> list[str | None]:
-    """`level_of` of each text (in colour too, when the chunk holds escape sequences)."""
+def _levels(texts: list[str], escapes: bool, batch: bool) -> tuple[list[str | None], int]:
+    """`level_of` of each text (in colour too, when the chunk holds escape sequences), and
+    how many the per-line rules decided; `batch`: try `levels_counted` first."""
+    if not batch:
+        if escapes:
+            return [level_of_coloured(t) if "\x1b" in t else level_of(t) for t in texts], len(texts)
+        return [level_of(t) for t in texts], len(texts)
     if not escapes:
-        return levels_of(texts)
+        return levels_counted(texts)
     coloured = {i for i, text in enumerate(texts) if "\x1b" in text}
-    levels = levels_of([text for i, text in enumerate(texts) if i not in coloured])
+    levels, slow = levels_counted([text for i, text in enumerate(texts) if i not in coloured])
     if coloured:
         at = iter(levels)
         levels = [level_of_coloured(text) if i in coloured else next(at) for i, text in enumerate(texts)]
-    return levels
+    return levels, slow + len(coloured)
+
+
+BATCH_LEVELS_SHARE = 0.25
+"""When the batch level rules leave more than this share of a chunk's lines to the per-line
+rules, they cost more than they save (each of those lines pays twice): the stream's next
+`BATCH_LEVELS_PAUSE` chunks take the per-line rules, then the batch is tried again."""
+BATCH_LEVELS_PAUSE = 16
 
 
 class ChunkGrouper:
@@ -46,10 +58,12 @@ class ChunkGrouper:
     leaves `assembler` in the state it would have reached itself (so the two can be mixed:
     small chunks and `flush` go to it directly)."""
 
-    __slots__ = ("assembler",)
+    __slots__ = ("_pause", "assembler")
 
     def __init__(self, assembler: EntryAssembler) -> None:
         self.assembler = assembler
+        self._pause = 0
+        """Chunks left before the batch level rules are tried again."""
 
     def feed_text(self, text: str) -> list[LogEntry]:
         """`assembler.feed_text(text)`: complete raw lines joined by "\\n"."""
@@ -61,16 +75,27 @@ class ChunkGrouper:
         lines = text.split("\n")
         facts = line_facts(text.encode("utf-8", "surrogatepass"))
         plain = facts.plain
-        at = np.flatnonzero(plain).tolist()
+        # Levels are needed for the lines a run may hold (plain, next to a plain line): a
+        # run's entries, the line it leaves held, a warning pulling the next line in.
+        paired = np.zeros(len(lines), bool)
+        paired[1:] = plain[:-1]
+        paired[:-1] |= plain[1:]
+        at = np.flatnonzero(plain & paired).tolist()
         levels: list[str | None] = [None] * len(lines)
-        for index, level in zip(at, _levels([lines[i][STAMP_BYTES:] for i in at], escapes), strict=True):
-            levels[index] = level
+        found, slow = _levels([lines[i][STAMP_BYTES:] for i in at], escapes, self._pause == 0)
+        if self._pause:
+            self._pause -= 1
+        elif slow > BATCH_LEVELS_SHARE * len(at):
+            self._pause = BATCH_LEVELS_PAUSE
         warning_up = np.zeros(len(lines), bool)
-        warning_up[at] = [levels[i] in _WARNING_UP for i in at]
+        for index, level in zip(at, found, strict=True):
+            levels[index] = level
+            if level in _WARNING_UP:
+                warning_up[index] = True
         # breaks[k]: line k may not open an entry even after a plain one-line entry.
         breaks = ~plain
         breaks[1:] |= facts.lowerish[1:] & warning_up[:-1]
-        # A run may start at a plain line c whose next line opens: c+1 is no break.
+        # A run starts at a plain line whose next line opens (is no break).
         starts = np.flatnonzero(plain[:-1] & ~breaks[1:]).tolist()
         stops = np.flatnonzero(breaks).tolist()
         offsets = self._message_offsets(lines, facts.tagged & plain)

@@ -22,7 +22,7 @@ from typing import Any
 
 from logtui.levels import _KEY_WORDS, HEADER_CHARS, LEVEL_WORDS, _numeric_level, level_of
 
-__all__ = ["VECTOR_MIN", "levels_of"]
+__all__ = ["VECTOR_MIN", "levels_counted", "levels_of"]
 
 VECTOR_MIN = 2000
 """Below this many lines, the per-line rules: each Polars call costs ~100 µs."""
@@ -142,19 +142,26 @@ def levels_of(texts: list[str]) -> list[str | None]:
 
     Large batches are decided mostly by Polars (Rust regex over the column), the rest by
     `level_of`; small ones (and a batch Polars cannot hold: lone surrogates) line by line."""
+    return levels_counted(texts)[0]
+
+
+def levels_counted(texts: list[str]) -> tuple[list[str | None], int]:
+    """`levels_of`, and how many lines the per-line rules decided: a caller whose lines
+    are mostly left to them (tracebacks, PostgreSQL) does better calling `level_of` itself."""
     if len(texts) < VECTOR_MIN:
-        return [level_of(t) for t in texts]
+        return [level_of(t) for t in texts], len(texts)
     import numpy as np
 
     try:
         codes = _codes_of(texts)
     except UnicodeEncodeError:  # lone surrogates are no UTF-8: Polars cannot hold them
-        return [level_of(t) for t in texts]
+        return [level_of(t) for t in texts], len(texts)
     table = np.array([*_LEVELS, None, None], dtype=object)
     levels: list[Any] = table[codes].tolist()
-    for i in np.flatnonzero(codes == _UNDECIDED).tolist():
+    undecided = np.flatnonzero(codes == _UNDECIDED).tolist()
+    for i in undecided:
         levels[i] = level_of(texts[i])
-    return levels
+    return levels, len(undecided)
 
 
 def _codes_of(texts: list[str]) -> Any:
