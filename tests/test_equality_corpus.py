@@ -9,7 +9,8 @@ Reference ("old") path: both streams decoded whole, masked whole (`mask_text`), 
 Newer paths: `StreamReader`s fed the bytes in arbitrary chunks, merged by `TimeMerge`
 (spilling to its file or not), written by `json_lines`; and the CLI's streaming
 `container --json` and `logs --json` over a real SSH connection, parsing in its own process
-and in parse processes. The columnar parser of #12 is to be checked here too.
+and in parse processes; and the columnar core (`logtui.columnar`: chunk grouping, batch
+levels, the masking gate) forced onto every chunk, however small.
 
 The corpus: every line of the level corpus (23 formats, colours included), Python
 tracebacks (chained), Java stack traces (`Caused by:`), a Go panic with its goroutine dump,
@@ -29,10 +30,12 @@ from pathlib import Path
 
 import pytest
 from hostile_server import Reply, ps_row, serving
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scripted import config_free_env
 
+from logtui import masking_gate, reader
+from logtui.columnar import grouping, levels
 from logtui.json_lines import json_lines
 from logtui.masking import mask_text
 from logtui.parser import parse_docker_output
@@ -217,6 +220,49 @@ def test_streamed_chunks_give_the_reference_bytes(
 ) -> None:
     stdout, stderr = CORPORA[engine]
     assert _streamed(stdout, stderr, cuts, hold_bytes, order) == reference_json(stdout, stderr)
+
+
+@pytest.fixture
+def columnar_everywhere():
+    """Every chunk takes the columnar paths, whatever its size (they are exact by design;
+    their size thresholds are only about speed)."""
+    saved = (reader.COLUMNAR_CHARS, grouping.MIN_CHARS, levels.VECTOR_MIN)
+    saved_gate = (masking_gate.MIN_CHARS, masking_gate.MAX_SHARE)
+    reader.COLUMNAR_CHARS = grouping.MIN_CHARS = levels.VECTOR_MIN = 0
+    masking_gate.MIN_CHARS, masking_gate.MAX_SHARE = 0, float("inf")
+    yield
+    reader.COLUMNAR_CHARS, grouping.MIN_CHARS, levels.VECTOR_MIN = saved
+    masking_gate.MIN_CHARS, masking_gate.MAX_SHARE = saved_gate
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    engine=st.sampled_from(sorted(CORPORA)),
+    cuts=st.lists(st.integers(1, 300_000), min_size=1, max_size=5),
+    order=st.lists(st.integers(0, 1), min_size=1, max_size=4),
+)
+def test_the_columnar_core_gives_the_reference_bytes(
+    engine: str, cuts: list[int], order: list[int], columnar_everywhere
+) -> None:
+    stdout, stderr = CORPORA[engine]
+    assert _streamed(stdout, stderr, cuts, 1 << 30, order) == reference_json(stdout, stderr)
+
+
+def test_the_columnar_core_sees_the_whole_corpus_at_once(columnar_everywhere, monkeypatch) -> None:
+    """Each stream in one chunk: one batch of levels and one gate pass over all of it.
+    (Podman's whole-second stamps are not Docker's fixed form: all its lines take the
+    assembler, so its batches are empty.)"""
+    seen: list[int] = []
+    original = levels.levels_counted
+
+    def counted(texts: list[str]) -> tuple[list[str | None], int]:
+        seen.append(len(texts))
+        return original(texts)
+
+    monkeypatch.setattr(grouping, "levels_counted", counted)
+    for engine, (stdout, stderr) in CORPORA.items():
+        assert _streamed(stdout, stderr, [1 << 30], 1 << 30, [0, 1]) == reference_json(stdout, stderr), engine
+    assert len(seen) == 4 and min(seen[:2]) > 100 and seen[2:] == [0, 0]
 
 
 @pytest.mark.parametrize("workers", ["0", "2"])
