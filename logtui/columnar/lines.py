@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..continuation import _CONT_FIRST, _PG_FIELD_WORDS, _PG_WINDOW
+from ..continuation import _CHAIN_PREFIXES, _CONT_FIRST, _PG_FIELD_WORDS, _PG_WINDOW, _TB_PREFIXES
 
 STAMP_BYTES = 31
 """`2025-08-16T14:30:22.123456789Z ` : Docker's fixed stamp and the space after it."""
@@ -23,8 +23,19 @@ _TEMPLATE = b"0000-00-00T00:00:00.000000000Z "
 _LOW = np.frombuffer(_TEMPLATE, np.uint8)
 _HIGH = np.frombuffer(_TEMPLATE.replace(b"0", b"9"), np.uint8)
 """A fixed stamp's bytes lie between these, position by position: a digit or the separator."""
-_CONT_FIRST_TABLE = np.zeros(256, bool)
-_CONT_FIRST_TABLE[list("".join(sorted(_CONT_FIRST)).encode("ascii"))] = True
+_OPENINGS = (*_TB_PREFIXES, *_CHAIN_PREFIXES, "Caused by: ", "goroutine ")
+"""How the lines open whose first character may make them continue an entry (or open a
+traceback) besides white space: the assembler's rules for them (`_joins`, and its opening
+of a traceback) look at nothing else."""
+_OPENING_BYTES = 6
+"""The first bytes of those openings compared: a line opening like one of them is not
+plain (a few more lines than needed, "During startup", go to the assembler)."""
+_OPENING_HEADS = np.array([list(o[:_OPENING_BYTES].encode("ascii")) for o in _OPENINGS], np.uint8)
+_BLANK_FIRST = np.zeros(256, bool)
+_BLANK_FIRST[list(" \t".encode("ascii"))] = True
+_OPENING_FIRST = np.zeros(256, bool)
+_OPENING_FIRST[list(_OPENING_HEADS[:, 0])] = True
+assert set(_CONT_FIRST) == {" ", "\t"} | {o[0] for o in _OPENINGS}, "the assembler's first characters changed"
 _PG_BYTES = 4 * _PG_WINDOW
 """Bytes that can hold the PostgreSQL window's characters (4 bytes at most each)."""
 _PG_FIELDS = [np.frombuffer(word.encode("ascii"), np.uint8) for word in _PG_FIELD_WORDS]
@@ -39,9 +50,10 @@ class LineFacts:
 
     plain: np.ndarray
     """Opens with Docker's fixed stamp; its text is not empty, does not end in white space,
-    starts with no character a continuation starts with, and holds no PostgreSQL `:  `
-    field near its start. Such a line continues an entry only through traceback state or
-    as a lower-case line after a one-line warning (`logtui.assembler`)."""
+    opens neither with white space nor like a traceback's or a stack dump's lines, and holds
+    no PostgreSQL continuation field (`DETAIL:  `) near its start. Such a line continues an
+    entry only through traceback state or as a lower-case line after a one-line warning
+    (`logtui.assembler`)."""
     lowerish: np.ndarray
     """Its text may start with a lower-case letter (a-z, or any non-ASCII character)."""
     tagged: np.ndarray
@@ -67,9 +79,14 @@ def line_facts(data: bytes) -> LineFacts:
     last = buf[ends[long] - 1]
     # `str.rstrip` strips \t..\r, \x1c..\x1f, space and some non-ASCII characters.
     trailing_space = ((last >= 9) & (last <= 13)) | ((last >= 28) & (last <= 32)) | (last >= 128)
-    fixed &= ~trailing_space & ~_CONT_FIRST_TABLE[first]
+    fixed &= ~trailing_space & ~_BLANK_FIRST[first]
     plain = np.zeros(count, bool)
     plain[long] = fixed
+    letters = long[_OPENING_FIRST[first]]  # `Traceback`, `Caused by: `, `goroutine ` ...
+    if letters.size:
+        at = np.minimum(starts[letters, None] + STAMP_BYTES + np.arange(_OPENING_BYTES), len(buf) - 1)
+        opening = (buf[at][:, None, :] == _OPENING_HEADS[None, :, :]).all(axis=2).any(axis=1)
+        plain[letters[opening]] = False
     # A PostgreSQL continuation field (`DETAIL:  ...`) within the window the grouping
     # searches; its `\\b` is not checked (a word run into others counts too: safe side).
     fields = np.flatnonzero((buf[:-2] == 58) & (buf[1:-1] == 32) & (buf[2:] == 32))
