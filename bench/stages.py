@@ -40,8 +40,8 @@ def run(lines: int = 1_000_000) -> dict[str, Any]:
     group = time.perf_counter()
     grouper = ChunkGrouper(EntryAssembler(NAME, "stdout"))
     columnar = [e for t in masked for e in grouper.feed_text(t)] + grouper.assembler.flush()
-    assert [e.compact() for e in columnar] == [e.compact() for e in entries]
     group_columnar = time.perf_counter()
+    assert [e.compact() for e in columnar] == [e.compact() for e in entries]
     count = sum(t.count("\n") + 1 for t in masked)
     bodies = [line[31:] for t in masked for line in t.split("\n")]
     levels_start = time.perf_counter()
