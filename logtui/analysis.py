@@ -9,18 +9,21 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
+from itertools import chain, compress
 from operator import attrgetter
 from typing import Any
 
-from .models import ERROR_LEVELS, LEVEL_RANK, LogEntry
+from .error_columns import ErrorTable, Group, flagged, time_order
+from .models import ERROR_LEVELS, LogEntry, timestamps_of, timestamps_with
 from .parser import strip_level_tag
 from .textsafe import strip_escapes
 
 __all__ = [
     "ErrorGroup",
+    "TemplateCache",
     "error_summary",
     "errors_only",
     "group_errors",
@@ -30,7 +33,7 @@ __all__ = [
 ]
 
 
-_timestamp = attrgetter("timestamp")
+_level = attrgetter("level")
 
 
 def errors_only(entries: Iterable[LogEntry]) -> list[LogEntry]:
@@ -112,6 +115,15 @@ def headline_template(message: str) -> str:
         return message_template(headline(message))
     except Exception:
         return message.split("\n", 1)[0].strip()[:FALLBACK_CHARS]
+
+
+class TemplateCache(dict[str, str]):
+    """Message -> `headline_template(message)`, filled on first look-up: one summary's
+    cache (its messages repeat), without `lru_cache`'s Python call per look-up."""
+
+    def __missing__(self, message: str) -> str:
+        template = self[message] = headline_template(message)
+        return template
 
 
 FALLBACK_CHARS = 200
@@ -220,46 +232,20 @@ class ErrorGroup:
         }
 
 
-@dataclass(slots=True)
-class _Acc:
-    count: int = 0
-    level: str = "ERROR"
-    containers: set[str] = field(default_factory=set)
-    first_seen: str = ""
-    last_seen: str = ""
-    example: LogEntry | None = None
-
-
 def group_errors(entries: Iterable[LogEntry]) -> list[ErrorGroup]:
     """Group the error entries (ERROR, CRITICAL) by template; others are ignored.
 
     Sorted by count, most first, then by last_seen, most recent first.
     """
-    groups: dict[str, _Acc] = {}
-    template_of, rank = headline_template, LEVEL_RANK
-    for entry in entries:  # hot over a million entries: each property read once
-        level = entry.level
-        if level not in ERROR_LEVELS:
-            continue
-        template = template_of(entry.message)
-        ts = entry.timestamp
-        acc = groups.get(template)
-        if acc is None:
-            acc = groups[template] = _Acc(level=level, first_seen=ts)
-        acc.count += 1
-        acc.containers.add(entry.container_name)
-        if level != acc.level and rank[level] > rank[acc.level]:
-            acc.level = level
-        if ts < acc.first_seen:
-            acc.first_seen = ts
-        if acc.example is None or ts >= acc.last_seen:
-            acc.last_seen = ts
-            acc.example = entry
-    result = [
-        ErrorGroup(t, a.count, a.level, tuple(sorted(a.containers)), a.first_seen, a.last_seen, a.example)
-        for t, a in groups.items()
-        if a.example is not None
-    ]
+    errors = errors_only(entries)
+    table = ErrorTable()
+    stamps, templates = timestamps_with(errors, TemplateCache())
+    table.add(errors, stamps, templates, range(len(errors)), flagged(map(_level, errors), "CRITICAL"))
+    return _ranked(table, table.groups())
+
+
+def _ranked(table: ErrorTable, groups: list[Group]) -> list[ErrorGroup]:
+    result = [ErrorGroup(*g[:-1], table.errors[g.example]) for g in groups]
     result.sort(key=lambda g: g.last_seen, reverse=True)
     result.sort(key=lambda g: g.count, reverse=True)  # stable: ties stay most recent first
     return result
@@ -290,33 +276,40 @@ def error_summary(
     `critical_issues` lists every CRITICAL entry of every container in time order.
     `error_groups` (an extra key) lists repeated errors, most frequent first.
     """
-    breakdown: dict[str, dict[str, Any]] = {}
-    criticals: list[LogEntry] = []
-    all_errors: list[LogEntry] = []
+    blocks = []
     for name, entries in logs.items():
-        errors = sorted(errors_only(entries), key=_timestamp)
-        if not errors:
-            continue
-        all_errors.extend(errors)
-        criticals.extend(e for e in errors if e.level == "CRITICAL")
-        tail = errors[-recent:] if recent > 0 else []
+        errors = errors_only(entries)
+        if errors:
+            blocks.append((name, errors, list(flagged(map(_level, errors), "CRITICAL"))))
+    # The critical issues first: their dicts are most of the objects the garbage collector
+    # counts, so its collections run now, before the columns below exist to be walked.
+    critical = list(chain.from_iterable(compress(errors, flags) for _, errors, flags in blocks))
+    critical_stamps = timestamps_of(critical)
+    issues = [
+        {
+            "container": critical[i].container_name,
+            "timestamp": critical_stamps[i],
+            "message": critical[i].message,
+            "severity": "critical",
+        }
+        for i in time_order(critical_stamps)  # as sorting each container's, then all of them
+    ]
+    breakdown: dict[str, dict[str, Any]] = {}
+    table, cache = ErrorTable(), TemplateCache()
+    for name, errors, flags in blocks:
+        stamps, templates = timestamps_with(errors, cache)
+        order = time_order(stamps)  # a stable sort by timestamp
+        tail = [errors[i] for i in order[-recent:]] if recent > 0 else []
         breakdown[name] = {"error_count": len(errors), "recent_errors": [e.to_dict() for e in tail]}
-    criticals.sort(key=_timestamp)
+        table.add(errors, stamps, templates, order, flags)
+    groups = table.groups(table.seq if table.blocks == 1 else None)
     return {
         "timestamp": _naive_utc(now).isoformat(timespec="microseconds"),
         "analysis_period_hours": hours,
         "total_containers": len(logs),
         "containers_with_errors": len(breakdown),
-        "total_error_entries": len(all_errors),
+        "total_error_entries": len(table.errors),
         "error_breakdown": breakdown,
-        "critical_issues": [
-            {
-                "container": e.container_name,
-                "timestamp": e.timestamp,
-                "message": e.message,
-                "severity": "critical",
-            }
-            for e in criticals
-        ],
-        "error_groups": [g.to_dict() for g in group_errors(all_errors)],
+        "critical_issues": issues,
+        "error_groups": [g.to_dict() for g in _ranked(table, groups)],
     }

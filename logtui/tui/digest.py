@@ -8,15 +8,20 @@ entries, as in the spec's error summary.
 from __future__ import annotations
 
 import contextlib
+import heapq
 import re
+from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import compress, repeat
+from operator import attrgetter, ge, is_
 from typing import Any
 
 from rich.text import Text
 
 from ..analysis import ErrorGroup, headline_template
-from ..models import LEVEL_RANK, LogEntry
+from ..error_columns import flagged, spans, time_order
+from ..models import LEVEL_RANK, LogEntry, timestamps_of
 from ..textsafe import strip_escapes
 from ._hosted import entry_key, key_host, key_name
 from .render import container_colour, safe_text
@@ -24,6 +29,9 @@ from .store import LogStore
 
 MAX_GROUPS = 30
 MAX_CRITICAL = 3
+_level = attrgetter("level")
+_container = attrgetter("container_name")
+_message = attrgetter("message")
 
 
 @dataclass
@@ -52,12 +60,15 @@ class DigestBuilder:
     """
 
     def __init__(self) -> None:
-        self._templates: dict[int, tuple[LogEntry, str]] = {}
+        # The last digest's entries and their templates, by id (an id is reused once its
+        # entry is gone: the entry itself is kept to check). Two dicts, not one of pairs:
+        # 100k pairs are as many objects for the garbage collector to count and walk.
+        self._entries: dict[int, LogEntry] = {}
+        self._templates: dict[int, str] = {}
 
     def template(self, entry: LogEntry) -> str:
-        cached = self._templates.get(id(entry))
-        if cached is not None and cached[0] is entry:
-            return cached[1]
+        if self._entries.get(id(entry)) is entry:
+            return self._templates[id(entry)]
         return headline_template(entry.message)
 
     def build(self, errors: Mapping[str, Sequence[LogEntry]], cutoff: str, hours: float) -> ErrorDigest:
@@ -78,28 +89,55 @@ class DigestBuilder:
             reason = f"{type(exc).__name__}: {exc}"[:200]
             return ErrorDigest(hours, {n: c for n, c in counts.items() if c}, failure=reason)
 
+    def _templates_of(self, entries: list[LogEntry]) -> list[str]:
+        """Each entry's template: the last digest's where it had the entry, else computed
+        once per distinct message."""
+        by_message = _ByMessage()
+        if not self._entries:
+            return list(map(by_message.__getitem__, map(_message, entries)))
+        ids = list(map(id, entries))
+        return [
+            template if same else by_message[entry.message]
+            for entry, same, template in zip(
+                entries,
+                map(is_, map(self._entries.get, ids), entries),
+                map(self._templates.get, ids),
+                strict=True,
+            )
+        ]
+
     def _build(self, errors: Mapping[str, Sequence[LogEntry]], cutoff: str, hours: float) -> ErrorDigest:
-        templates: dict[int, tuple[LogEntry, str]] = {}
-        groups: dict[str, _Group] = {}
+        # Columns (one list per field), as `analysis.error_summary` groups: over the ~100k
+        # errors of a million lines, a Python step per entry is most of the cost.
+        entries: list[LogEntry] = []
+        stamps: list[str] = []
         counts: dict[str, int] = {}
-        critical: list[LogEntry] = []
-        for name, entries in errors.items():
-            recent = [e for e in entries if e.timestamp >= cutoff]
+        for name, listed in errors.items():
+            recent = list(listed)
+            own = timestamps_of(recent)
+            keep = list(map(ge, own, repeat(cutoff)))
+            if False in keep:
+                recent, own = list(compress(recent, keep)), list(compress(own, keep))
             if not recent:
                 continue
             counts[name] = len(recent)
-            for entry in recent:
-                template = self.template(entry)
-                templates[id(entry)] = (entry, template)
-                group = groups.get(template)
-                if group is None:
-                    group = groups[template] = _Group(entry)
-                group.add(entry)
-                if entry.level == "CRITICAL":
-                    critical.append(entry)
-        self._templates = templates
-        ranked = sorted(groups.items(), key=lambda kv: (-kv[1].count, kv[0]))[:MAX_GROUPS]
-        critical.sort(key=lambda e: e.timestamp, reverse=True)
+            entries += recent
+            stamps += own
+        templates = self._templates_of(entries)
+        ids = list(map(id, entries))
+        self._entries, self._templates = (
+            dict(zip(ids, entries, strict=True)),
+            dict(zip(ids, templates, strict=True)),
+        )
+        tally = Counter(templates)
+        top = sorted(tally.items(), key=lambda kv: (-kv[1], kv[0]))[:MAX_GROUPS]
+        order = time_order(stamps)
+        earliest, latest = spans(list(map(templates.__getitem__, order)), order)
+        levels = list(map(_level, entries))
+        worst = _worst_levels(templates, levels)
+        where = _places(templates, entries)
+        critical = list(compress(range(len(entries)), flagged(levels, "CRITICAL")))
+        newest = heapq.nlargest(MAX_CRITICAL, critical, key=stamps.__getitem__)  # = sorted(reverse)[:n]
         return ErrorDigest(
             hours,
             counts,
@@ -110,45 +148,56 @@ class DigestBuilder:
                     "message": e.message,
                     "severity": "critical",
                 }
-                for e in critical[:MAX_CRITICAL]
+                for e in map(entries.__getitem__, newest)
             ],
-            [group.result(template) for template, group in ranked],
+            [
+                ErrorGroup(
+                    template,
+                    count,
+                    worst[template],
+                    tuple(sorted(where[template])),
+                    stamps[earliest[template]],
+                    stamps[latest[template]],
+                    entries[latest[template]],
+                )
+                for template, count in top
+            ],
         )
 
 
-class _Group:
-    """One repeated error being counted (as `analysis.group_errors` counts)."""
+class _ByMessage(dict[str, str]):
+    """Message -> template, filled on first look-up (as `analysis.TemplateCache`)."""
 
-    __slots__ = ("containers", "count", "example", "first_seen", "last_seen", "level")
+    def __missing__(self, message: str) -> str:
+        template = self[message] = headline_template(message)
+        return template
 
-    def __init__(self, entry: LogEntry) -> None:
-        self.count = 0
-        self.level = entry.level
-        self.containers: set[str] = set()
-        self.first_seen = entry.timestamp
-        self.last_seen = entry.timestamp
-        self.example = entry
 
-    def add(self, entry: LogEntry) -> None:
-        self.count += 1
-        self.containers.add(entry_key(entry))  # `host/name` among several hosts
-        if LEVEL_RANK.get(entry.level, 0) > LEVEL_RANK.get(self.level, 0):
-            self.level = entry.level
-        self.first_seen = min(self.first_seen, entry.timestamp)
-        if entry.timestamp >= self.last_seen:
-            self.last_seen = entry.timestamp
-            self.example = entry
+def _worst_levels(templates: list[str], levels: list[str]) -> dict[str, str]:
+    """Each template's worst level: of its entries' levels ranking highest, the first."""
+    if set(levels) <= {"ERROR", "CRITICAL"}:  # the error index's: one C-speed pass
+        critical = set(compress(templates, flagged(levels, "CRITICAL")))
+        return {t: "CRITICAL" if t in critical else "ERROR" for t in set(templates)}
+    worst: dict[str, tuple[int, str]] = {}
+    for template, level in zip(templates, levels, strict=True):
+        rank = LEVEL_RANK.get(level, 0)
+        held = worst.get(template)
+        if held is None or rank > held[0]:
+            worst[template] = (rank, level)
+    return {t: level for t, (_, level) in worst.items()}
 
-    def result(self, template: str) -> ErrorGroup:
-        return ErrorGroup(
-            template,
-            self.count,
-            self.level,
-            tuple(sorted(self.containers)),
-            self.first_seen,
-            self.last_seen,
-            self.example,
-        )
+
+def _places(templates: list[str], entries: list[LogEntry]) -> dict[str, set[str]]:
+    """Each template's containers (`entry_key`: `host/name` among several hosts)."""
+    names = list(map(_container, entries))
+    if names and all(map(is_, names, repeat(names[0]))):  # one container
+        key = entry_key(entries[0])
+        return {t: {key} for t in set(templates)}
+    where: dict[str, set[str]] = {}
+    holder = dict(zip(map(id, names), entries, strict=True))  # an entry of each name
+    for template, name_id in set(zip(templates, map(id, names), strict=True)):
+        where.setdefault(template, set()).add(entry_key(holder[name_id]))
+    return where
 
 
 def build_digest(store: LogStore, cutoff: str, hours: float) -> ErrorDigest:
