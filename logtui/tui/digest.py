@@ -62,13 +62,14 @@ class DigestBuilder:
     def __init__(self) -> None:
         # The last digest's entries and their templates, by id (an id is reused once its
         # entry is gone: the entry itself is kept to check). Two dicts, not one of pairs:
-        # 100k pairs are as many objects for the garbage collector to count and walk.
-        self._entries: dict[int, LogEntry] = {}
-        self._templates: dict[int, str] = {}
+        # 100k pairs are as many objects for the garbage collector to count and walk. One
+        # attribute, replaced whole, so another thread never sees one dict without the other.
+        self._cache: tuple[dict[int, LogEntry], dict[int, str]] = ({}, {})
 
     def template(self, entry: LogEntry) -> str:
-        if self._entries.get(id(entry)) is entry:
-            return self._templates[id(entry)]
+        entries, templates = self._cache
+        if entries.get(id(entry)) is entry:
+            return templates[id(entry)]
         return headline_template(entry.message)
 
     def build(self, errors: Mapping[str, Sequence[LogEntry]], cutoff: str, hours: float) -> ErrorDigest:
@@ -93,16 +94,14 @@ class DigestBuilder:
         """Each entry's template: the last digest's where it had the entry, else computed
         once per distinct message."""
         by_message = _ByMessage()
-        if not self._entries:
+        held, templates = self._cache
+        if not held:
             return list(map(by_message.__getitem__, map(_message, entries)))
         ids = list(map(id, entries))
         return [
             template if same else by_message[entry.message]
             for entry, same, template in zip(
-                entries,
-                map(is_, map(self._entries.get, ids), entries),
-                map(self._templates.get, ids),
-                strict=True,
+                entries, map(is_, map(held.get, ids), entries), map(templates.get, ids), strict=True
             )
         ]
 
@@ -125,10 +124,7 @@ class DigestBuilder:
             stamps += own
         templates = self._templates_of(entries)
         ids = list(map(id, entries))
-        self._entries, self._templates = (
-            dict(zip(ids, entries, strict=True)),
-            dict(zip(ids, templates, strict=True)),
-        )
+        self._cache = dict(zip(ids, entries, strict=True)), dict(zip(ids, templates, strict=True))
         tally = Counter(templates)
         top = sorted(tally.items(), key=lambda kv: (-kv[1], kv[0]))[:MAX_GROUPS]
         order = time_order(stamps)
