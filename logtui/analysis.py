@@ -16,8 +16,8 @@ from itertools import chain, compress
 from operator import attrgetter
 from typing import Any
 
-from .error_columns import ErrorTable, Group, flagged, time_order
-from .models import ERROR_LEVELS, LogEntry, timestamps_of, timestamps_with
+from .error_columns import ErrorTable, Group, flagged, stamps_and_templates, time_order
+from .models import ERROR_LEVELS, LogEntry, timestamps_of
 from .parser import strip_level_tag
 from .textsafe import strip_escapes
 
@@ -239,7 +239,7 @@ def group_errors(entries: Iterable[LogEntry]) -> list[ErrorGroup]:
     """
     errors = errors_only(entries)
     table = ErrorTable()
-    stamps, templates = timestamps_with(errors, TemplateCache())
+    stamps, templates = stamps_and_templates(errors, TemplateCache())
     table.add(errors, stamps, templates, range(len(errors)), flagged(map(_level, errors), "CRITICAL"))
     return _ranked(table, table.groups())
 
@@ -297,7 +297,7 @@ def error_summary(
     breakdown: dict[str, dict[str, Any]] = {}
     table, cache = ErrorTable(), TemplateCache()
     for name, errors, flags in blocks:
-        stamps, templates = timestamps_with(errors, cache)
+        stamps, templates = stamps_and_templates(errors, cache)
         order = time_order(stamps)  # a stable sort by timestamp
         tail = [errors[i] for i in order[-recent:]] if recent > 0 else []
         breakdown[name] = {"error_count": len(errors), "recent_errors": [e.to_dict() for e in tail]}

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import repeat
 from operator import attrgetter, getitem
-from typing import Any, TypeVar
+from typing import Any
 
 LEVELS: tuple[str, ...] = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 """Levels in increasing severity; index in this tuple is the severity rank."""
@@ -171,9 +171,7 @@ def message_sources(entries: Sequence[LogEntry]) -> tuple[list[str], list[int]]:
 
 
 _TS = attrgetter("_ts")
-_STAMP_FIELDS = attrgetter("_raw", "_msg", "_ts")
 _STAMP = slice(0, 26)
-_T = TypeVar("_T")
 
 
 def _plain(entries: Sequence[LogEntry]) -> bool:
@@ -190,22 +188,6 @@ def timestamps_of(entries: Sequence[LogEntry]) -> list[str]:
     if own.count(None) == len(own):
         return list(map(getitem, raws, repeat(_STAMP)))
     return [raw[:26] if ts is None else ts for raw, ts in zip(raws, own, strict=True)]
-
-
-def timestamps_with(entries: Sequence[LogEntry], of_message: Mapping[str, _T]) -> tuple[list[str], list[_T]]:
-    """`[e.timestamp for e in entries]` and `[of_message[e.message] for e in entries]`,
-    reading each entry once: over 100k entries (the errors of a million lines), memory reads
-    cost more than the Python steps, and each message is dropped as soon as it is looked up."""
-    if not _plain(entries):
-        return [e.timestamp for e in entries], [of_message[e.message] for e in entries]
-    stamps: list[str] = []
-    stamp = stamps.append  # (called in the condition, always true: a comprehension is quicker)
-    found = [
-        of_message[raw[msg:] if msg.__class__ is int else msg]
-        for raw, msg, ts in map(_STAMP_FIELDS, entries)
-        if stamp(raw[:26] if ts is None else ts) is None
-    ]
-    return stamps, found
 
 
 @dataclass(slots=True)
