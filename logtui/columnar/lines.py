@@ -14,7 +14,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..continuation import _CHAIN_PREFIXES, _CONT_FIRST, _PG_FIELD_WORDS, _PG_WINDOW, _TB_PREFIXES
+from ..continuation import (
+    _CHAIN_PREFIXES,
+    _CONT_FIRST,
+    _JAVA_EXC_RE,
+    _PG_FIELD_WORDS,
+    _PG_WINDOW,
+    _TB_PREFIXES,
+)
 
 STAMP_BYTES = 31
 """`2025-08-16T14:30:22.123456789Z ` : Docker's fixed stamp and the space after it."""
@@ -36,6 +43,7 @@ _BLANK_FIRST[list(" \t".encode("ascii"))] = True
 _OPENING_FIRST = np.zeros(256, bool)
 _OPENING_FIRST[list(_OPENING_HEADS[:, 0])] = True
 assert set(_CONT_FIRST) == {" ", "\t"} | {o[0] for o in _OPENINGS}, "the assembler's first characters changed"
+assert _JAVA_EXC_RE.pattern.startswith("(?:[a-z_$]"), "the Java exception line's first characters changed"
 _PG_BYTES = 4 * _PG_WINDOW
 """Bytes that can hold the PostgreSQL window's characters (4 bytes at most each)."""
 _PG_FIELDS = [np.frombuffer(word.encode("ascii"), np.uint8) for word in _PG_FIELD_WORDS]
@@ -55,7 +63,9 @@ class LineFacts:
     entry only through traceback state or as a lower-case line after a one-line warning
     (`logtui.assembler`)."""
     lowerish: np.ndarray
-    """Its text may start with a lower-case letter (a-z, or any non-ASCII character)."""
+    """Its text may start with a lower-case letter (a-z, or any non-ASCII character), or
+    like a Java exception line (`_JAVA_EXC_RE`: also `_` or `$`), which the assembler
+    reaches through `":  "` in its window: either may join a one-line warning."""
     tagged: np.ndarray
     """Its text may start with a level tag (`[`, A-Z, or any non-ASCII character)."""
 
@@ -89,13 +99,17 @@ def line_facts(data: bytes) -> LineFacts:
         plain[letters[opening]] = False
     # A PostgreSQL continuation field (`DETAIL:  ...`) within the window the grouping
     # searches; its `\\b` is not checked (a word run into others counts too: safe side).
+    # Only the `:  ` within the window are looked at: a hostile line of them would
+    # otherwise cost ~80 bytes of index arrays each.
     fields = np.flatnonzero((buf[:-2] == 58) & (buf[1:-1] == 32) & (buf[2:] == 32))
     if fields.size:
-        fields = fields[_after_field_word(buf, fields)]
         line = np.searchsorted(starts, fields, "right") - 1
-        plain[line[fields - starts[line] < STAMP_BYTES + _PG_BYTES]] = False
+        near = fields - starts[line] < STAMP_BYTES + _PG_BYTES
+        fields, line = fields[near], line[near]
+        plain[line[_after_field_word(buf, fields)]] = False
     lowerish = np.zeros(count, bool)
-    lowerish[long] = ((first >= 97) & (first <= 122)) | (first >= 128)
+    # `_JAVA_EXC_RE`'s first character: a-z, `_` or `$`.
+    lowerish[long] = ((first >= 97) & (first <= 122)) | (first >= 128) | (first == 95) | (first == 36)
     tagged = np.zeros(count, bool)
     tagged[long] = (first == 91) | ((first >= 65) & (first <= 90)) | (first >= 128)
     return LineFacts(plain, lowerish, tagged)
