@@ -4,9 +4,13 @@ The UI thread takes a `Snapshot` (the chosen containers' entries as lists: the s
 deques change under a thread) and hands it to a `SearchJob`, whose `run` finds the matching
 entries with the pattern's engine (`search_engine.plan_search`):
 
-- literal: `SearchText` (lower-cased text, `bytes.find`), built here if the search box did
-  not prepare it;
-- rust: Polars over `RegexBlocks`; entries holding a trap character go to `re` (below);
+- literal: over a big store, the Rust plan of the same pattern on the Polars blocks that
+  regex searches use too (unless the search box prepared the lower-cased text and the
+  blocks are not there: `_literal_by_rust`); entries holding a fold trap go to `re` here
+  (linear for literal alternatives). Else `SearchText` (lower-cased text, `bytes.find`),
+  built here if the search box did not prepare it;
+- rust: Polars over `RegexBlocks`, each block's scan on `scan_pool` while the next block
+  is built; entries holding a trap character go to `re` (below);
 - python: `re` in a `RegexProcess`, slice by slice, each within `SLICE_S` (a slice that
   takes longer is skipped: the child is killed and started again) and all within
   `budget_s`; then the outcome says `stopped` with how much was searched and skipped.
@@ -22,14 +26,16 @@ from __future__ import annotations
 import re
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
 from operator import attrgetter
 
 from ..models import LEVEL_RANK, LogEntry
 from ..regex_process import RegexProcess
 from ..search_engine import Plan, plan_search
-from .search_rust import RegexBlocks, check, rust_find, searchable_texts
+from .search_rust import Block, RegexBlocks, check, scan_pool, searchable_texts
 from .search_text import SearchText
 from .store import Filter, LogStore, _expand
 
@@ -45,6 +51,12 @@ PROGRESS_S = 0.15
 """Least time between two progress reports (each sorts the matches found so far)."""
 PREPARE_BLOCKS = 4
 """Literal search text built between two cancel checks."""
+SCANS = 4
+"""Blocks handed to `scan_pool` ahead of the one whose answer is taken next."""
+Found = tuple[list[int], list[int]]
+"""A block's answer: (indices matched, indices `re` must decide)."""
+RUST_LITERAL_MIN = 50_000
+"""Entries from which a literal search may run on the Polars blocks (`_literal_by_rust`)."""
 
 
 @dataclass
@@ -142,6 +154,8 @@ class SearchJob:
         """Entries in slices `re` took too long on (not searched)."""
         self.out_of_time = False
         """The budget ran out before every slice was searched."""
+        self._linear = False
+        """The pattern is literal alternatives: `re` decides trapped texts in this thread."""
         self._deadline = 0.0
         self._next_report = 0.0
         self._report_cost = 0.0
@@ -160,11 +174,14 @@ class SearchJob:
     def _search(self) -> bool:
         plan = self.plan
         if plan.engine == "literal":
-            if self._literal():
-                return True
-            if self.cancel.is_set():
-                return False
-            plan = self.plan = plan_search(_pattern(plan))  # a fold trap in the text: by regex
+            self._linear = True  # `re` runs a literal pattern in linear time: here, not aside
+            by_rust = plan_search(_pattern(plan))
+            if not (by_rust.engine == "rust" and self._literal_by_rust() and check(by_rust)):
+                if self._literal():
+                    return True
+                if self.cancel.is_set():
+                    return False
+            plan = self.plan = by_rust  # or a fold trap in the text: by regex
         if plan.engine == "rust" and not check(plan):
             plan = self.plan = replace(plan, engine="python", reason="Rust's engine refused it")
         if plan.engine == "rust":
@@ -172,6 +189,22 @@ class SearchJob:
         return self._python()
 
     # -- engines ---------------------------------------------------------------------------
+
+    def _literal_by_rust(self) -> bool:
+        """True when a literal search should run on the Polars blocks (shared with regex
+        searches: one Rust scan, no lower-cased copy to build) rather than `SearchText`:
+        when it is big, and its lower-cased text was not prepared while the user typed
+        (or the blocks are there too). Small ones stay on `SearchText`, which needs no
+        Polars (a search of a few thousand entries runs on the UI thread)."""
+        parts = self.snapshot.parts
+        if self.snapshot.total < RUST_LITERAL_MIN:
+            return False
+        texts, blocks = self.caches.texts, self.caches.blocks
+        for part in parts:
+            text = texts.get(part.name)
+            if text is None or text.added != part.added:
+                return True
+        return all(part.name in blocks and blocks[part.name].blocks for part in parts)
 
     def _literal(self) -> bool:
         """True when done; False when a container's text needs the regex (or cancelled)."""
@@ -194,24 +227,47 @@ class SearchJob:
     def _rust(self) -> bool:
         plan = self.plan
         trapped: list[tuple[int, int]] = []
-        for index, part in enumerate(self.snapshot.parts):
-            blocks = self.caches.blocks.setdefault(part.name, RegexBlocks())
-            hits = self.found[index]
-            for first in blocks.starts(part.entries, part.base):
+        # the blocks being searched on `scan_pool`: (part, where the block starts in it, ...)
+        pending: deque[tuple[int, int, Block, Future[Found]]] = deque()
+        pool = scan_pool()
+        try:
+            for index, part in enumerate(self.snapshot.parts):
+                blocks = self.caches.blocks.setdefault(part.name, RegexBlocks())
+                for first in blocks.starts(part.entries, part.base):
+                    if self.cancel.is_set():
+                        return False
+                    block = blocks.block(first, part.entries, part.base)
+                    pending.append((index, block.first - part.base, block, pool.submit(block.find, plan)))
+                    while len(pending) > SCANS:
+                        self._scanned(*pending.popleft(), trapped)
+            while pending:
                 if self.cancel.is_set():
                     return False
-                block = blocks.block(first, part.entries, part.base)
-                offset = block.first - part.base
-                matched, traps = rust_find(block.series, plan, block.unfit)
-                hits.update(offset + i for i in matched if offset + i >= 0)
-                trapped.extend((index, offset + i) for i in traps if offset + i >= 0)
-                self.searched += block.size + min(0, offset)
-                self._maybe_report()
+                self._scanned(*pending.popleft(), trapped)
+        finally:
+            for *_, future in pending:
+                future.cancel()  # one already running finishes on its own
         if trapped:  # the few texts whose answer only `re` gives
             entries = [self.snapshot.parts[i].entries[at] for i, at in trapped]
+            if self._linear:
+                search = _pattern(plan).search
+                for (index, at), text in zip(trapped, searchable_texts(entries), strict=True):
+                    if search(text) is not None:
+                        self.found[index].add(at)
+                return True
             self.searched -= len(entries)
             return self._python_over([(trapped, entries)])
         return True
+
+    def _scanned(
+        self, index: int, offset: int, block: Block, future: Future[Found], trapped: list[tuple[int, int]]
+    ) -> None:
+        """Take a block's answer (`offset`: where the block starts in its part)."""
+        matched, traps = future.result()
+        self.found[index].update(offset + i for i in matched if offset + i >= 0)
+        trapped.extend((index, offset + i) for i in traps if offset + i >= 0)
+        self.searched += block.size + min(0, offset)
+        self._maybe_report()
 
     def _python(self) -> bool:
         slices = []

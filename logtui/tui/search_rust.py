@@ -11,6 +11,7 @@ last one. The blocks are a copy of the messages: they are dropped when the searc
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +24,8 @@ if TYPE_CHECKING:
 
 BLOCK = 8192
 """Entries per block of searchable text."""
+SCAN_THREADS = 2
+"""Threads searching blocks at once (`scan_pool`): the dashboard's machines have a few cores."""
 
 
 def _polars() -> Any:
@@ -140,17 +143,72 @@ def rust_find(series: pl.Series, plan: Plan, unfit: Sequence[int] = ()) -> tuple
     return (matched & ~trapped).arg_true().to_list(), trapped.arg_true().to_list()
 
 
+def block_series(entries: Sequence[LogEntry]) -> tuple[pl.Series, list[int]]:
+    """`to_series(searchable_texts(entries))` for a block, with less Python per entry: the
+    raw texts go to Polars whole and are cut at their messages' starts there (by
+    characters, as Python slices), and the few coloured messages are found by Rust."""
+    pl = _polars()
+    texts, skips = message_sources(entries)
+    raw, unfit = to_series(texts)  # an unfit text is "" there, and stays "" when cut
+    series = raw.str.slice(pl.Series(skips, dtype=pl.Int64))
+    coloured = series.str.contains("\x1b", literal=True)
+    if coloured.any():
+        at = coloured.arg_true().to_list()
+        stripped = [strip_escapes(texts[i][skips[i] :]) for i in at]
+        series = series.scatter(at, pl.Series(stripped, dtype=pl.String))
+    return series, unfit
+
+
+def _trap_mask(text: pl.Expr, traps: frozenset[str]) -> pl.Expr | None:
+    """True for the texts holding a trap character of these sets (or empty, for "empty")."""
+    regex = trap_regex(traps)
+    mask = text.str.contains(regex) if regex is not None else None
+    if "empty" in traps:
+        empty = text.str.len_bytes() == 0
+        mask = empty if mask is None else mask | empty
+    return mask
+
+
 class Block:
     """A block of searchable text: its first entry's number, its last entry (to tell that
-    the store was cleared or replaced), the Series and the texts Polars could not hold."""
+    the store was cleared or replaced), the Series, the texts Polars could not hold, and
+    the texts `re` must decide per trap set (found once: searches rarely change them)."""
 
-    __slots__ = ("first", "series", "size", "tail", "unfit")
+    __slots__ = ("first", "series", "size", "tail", "trapped", "unfit")
 
     def __init__(self, first: int, entries: Sequence[LogEntry]) -> None:
         self.first = first
         self.tail = entries[-1]
         self.size = len(entries)
-        self.series, self.unfit = to_series(searchable_texts(entries))
+        self.series, self.unfit = block_series(entries)
+        self.trapped: dict[frozenset[str], list[int]] = {}
+
+    def find(self, plan: Plan) -> tuple[list[int], list[int]]:
+        """`rust_find` over the block: one pass over its text once its trapped texts for
+        the plan's trap sets are known. Polars releases the GIL while it searches, so the
+        job runs this on `scan_pool` threads and builds the next block meanwhile."""
+        pl = _polars()
+        text = pl.col("s")
+        frame = self.series.to_frame("s")
+        trapped = self.trapped.get(plan.traps)
+        if trapped is None:
+            mask = _trap_mask(text, plan.traps)
+            found = set(self.unfit)
+            if mask is not None:
+                found.update(frame.select(pl.arg_where(mask)).to_series().to_list())
+            trapped = self.trapped[plan.traps] = sorted(found)
+        matched: list[int] = frame.select(pl.arg_where(text.str.contains(plan.rust))).to_series().to_list()
+        if trapped:
+            skip = set(trapped)
+            matched = [i for i in matched if i not in skip]
+        return matched, trapped
+
+
+@cache
+def scan_pool() -> ThreadPoolExecutor:
+    """The threads that run `Block.find` (Polars' Rust, off the GIL) while a search job
+    builds the next block: made once, on the first search of a big store."""
+    return ThreadPoolExecutor(max_workers=SCAN_THREADS, thread_name_prefix="logtui-scan")
 
 
 def _holds(block: Block, entries: Sequence[LogEntry], base: int) -> bool:
@@ -180,6 +238,8 @@ class RegexBlocks:
                 blocks.clear()  # another store, or this one was cleared and filled again
                 break
         first = min(blocks) if blocks else base
+        if first > base:  # older entries not made yet (a search cancelled): on the same grid
+            first += (base - first) // BLOCK * BLOCK  # the grid's last start at or before base
         return list(range(first, base + len(entries), BLOCK))[::-1]
 
     def block(self, first: int, entries: Sequence[LogEntry], base: int) -> Block:
