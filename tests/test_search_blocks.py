@@ -180,5 +180,6 @@ def test_block_text_is_what_a_search_sees() -> None:
     want, want_unfit = to_series(searchable_texts(entries))
     assert series.to_list() == want.to_list() and unfit == want_unfit == [4]
     assert series.to_list()[:4] == ["plain", "red text", "ünï \u0130d", "two\nlines"]
-    block = Block(0, entries)
-    assert block.size == 6 and block.tail is entries[-1] and block.trapped == {}
+    block = Block(0, entries)  # cut when first used: the same texts
+    assert block.size == 6 and block.tail is entries[-1] and block.unfit == [4]
+    assert block.series.to_list() == want.to_list() and block.series is block.series

@@ -10,6 +10,7 @@ last one. The blocks are a copy of the messages: they are dropped when the searc
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from functools import cache, lru_cache
@@ -145,18 +146,23 @@ def rust_find(series: pl.Series, plan: Plan, unfit: Sequence[int] = ()) -> tuple
 
 def block_series(entries: Sequence[LogEntry]) -> tuple[pl.Series, list[int]]:
     """`to_series(searchable_texts(entries))` for a block, with less Python per entry: the
-    raw texts go to Polars whole and are cut at their messages' starts there (by
-    characters, as Python slices), and the few coloured messages are found by Rust."""
-    pl = _polars()
+    raw texts go to Polars whole and are cut at their messages' starts there (`_cut`)."""
     texts, skips = message_sources(entries)
     raw, unfit = to_series(texts)  # an unfit text is "" there, and stays "" when cut
+    return _cut(raw, texts, skips), unfit
+
+
+def _cut(raw: pl.Series, texts: list[str], skips: list[int]) -> pl.Series:
+    """The raw texts cut at their messages' starts (by characters, as Python slices), the
+    few coloured messages (found by Rust) without their escapes (`searchable`)."""
+    pl = _polars()
     series = raw.str.slice(pl.Series(skips, dtype=pl.Int64))
     coloured = series.str.contains("\x1b", literal=True)
     if coloured.any():
         at = coloured.arg_true().to_list()
         stripped = [strip_escapes(texts[i][skips[i] :]) for i in at]
         series = series.scatter(at, pl.Series(stripped, dtype=pl.String))
-    return series, unfit
+    return series
 
 
 def _trap_mask(text: pl.Expr, traps: frozenset[str]) -> pl.Expr | None:
@@ -172,16 +178,35 @@ def _trap_mask(text: pl.Expr, traps: frozenset[str]) -> pl.Expr | None:
 class Block:
     """A block of searchable text: its first entry's number, its last entry (to tell that
     the store was cleared or replaced), the Series, the texts Polars could not hold, and
-    the texts `re` must decide per trap set (found once: searches rarely change them)."""
+    the texts `re` must decide per trap set (found once: searches rarely change them).
 
-    __slots__ = ("first", "series", "size", "tail", "trapped", "unfit")
+    Made in two steps: the texts go to Polars here (Python objects: the GIL), and are cut
+    at their messages on first use (`series`: Rust, mostly off the GIL), which a search
+    job leaves to the `scan_pool` thread that searches the block while it makes the next.
+    """
+
+    __slots__ = ("_lock", "_made", "_uncut", "first", "size", "tail", "trapped", "unfit")
 
     def __init__(self, first: int, entries: Sequence[LogEntry]) -> None:
         self.first = first
         self.tail = entries[-1]
         self.size = len(entries)
-        self.series, self.unfit = block_series(entries)
+        texts, skips = message_sources(entries)
+        raw, self.unfit = to_series(texts)  # an unfit text is "" there, and stays "" when cut
+        self._uncut: tuple[pl.Series, list[str], list[int]] | None = (raw, texts, skips)
+        self._made: pl.Series | None = None
+        self._lock = threading.Lock()
         self.trapped: dict[frozenset[str], list[int]] = {}
+
+    @property
+    def series(self) -> pl.Series:
+        """The searchable texts (`searchable`), cut on first use."""
+        with self._lock:
+            if self._made is None:
+                assert self._uncut is not None
+                self._made = _cut(*self._uncut)
+                self._uncut = None
+            return self._made
 
     def find(self, plan: Plan) -> tuple[list[int], list[int]]:
         """`rust_find` over the block: one pass over its text once its trapped texts for
