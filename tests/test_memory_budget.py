@@ -178,18 +178,23 @@ def test_views_and_the_kept_merge_stay_exact_under_budget_evictions(seed: int) -
     assert list(unfiltered.unique_entries()) == store.entries()
 
 
-def test_a_kept_merge_is_not_extended_across_budget_evictions() -> None:
-    """A merge kept from before an eviction is dropped, never extended: it would still
-    show (and hold) what the budget let go."""
+def test_a_kept_merge_lets_go_of_budget_evictions() -> None:
+    """A merge kept from before an eviction drops the evicted entries in place (it must not
+    show, or hold, what the budget let go) and is then extended: the same entries as a merge
+    built afresh."""
     store = LogStore(max_bytes=6 * COST)
     store.add("a", [entry("a", s) for s in (0, 2)])
     store.add("b", [entry("b", s) for s in (1, 3)])
     kept = store.merged(None)
-    store.add("b", [entry("b", s) for s in (5, 7, 9)])  # over budget by one: a's 0 s goes
+    gone = kept.entries[0]
+    evicted = store.add("b", [entry("b", s) for s in (5, 7, 9)])  # over budget by one: a's 0 s goes
+    assert evicted == [gone]
     merged = store.merged(None)
-    assert merged is not kept
+    assert all(e is not gone for e in merged.entries)
     assert seconds(merged.entries) == [("b", 1), ("a", 2), ("b", 3), ("b", 5), ("b", 7), ("b", 9)]
     assert store._state(("a", "b")) == ((2, 1), (5, 0))
+    store._merged.clear()
+    assert seconds(store.merged(None).entries) == seconds(merged.entries)
 
 
 # -- the setting ---------------------------------------------------------------------------

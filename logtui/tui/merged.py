@@ -8,8 +8,9 @@ million entries. `LogStore.merged` decides when one is reused, extended or rebui
 
 from __future__ import annotations
 
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
+from itertools import compress
 from operator import attrgetter
 
 from ..models import LEVEL_RANK, LogEntry
@@ -51,8 +52,8 @@ class Merged:
 
     Read-only for callers. Its display rows, with a level rank per row, are built on first
     use, so a level switch is a mask over the ranks rather than a test of every entry. All
-    grow in place while entries only arrive after the newest (the usual case); the store
-    rebuilds the merge otherwise.
+    grow in place while entries only arrive after the newest (the usual case), and shrink in
+    place when the store evicts its oldest; the store rebuilds the merge otherwise.
     """
 
     __slots__ = ("entries", "key", "longest", "names", "ranks", "rows")
@@ -111,3 +112,32 @@ class Merged:
             self.ranks[row_at:] = ranks
             self.longest = list(map(max, self.longest, longest))
         return True
+
+    def drop(self, key: StoreState, evicted: list[LogEntry]) -> int:
+        """Remove evicted entries (and their rows); returns how many were held here.
+
+        At the line limit a flood evicts every tick; rebuilding the merge each time (a sort
+        and an expansion of every entry) made key presses wait. Evicted entries all lie in
+        the prefix up to the newest evicted stamp, so only that prefix is filtered; the
+        longest line per rank is recounted only if an evicted line may have been it.
+        """
+        gone = {id(e) for e in evicted}
+        newest = max(e.timestamp for e in evicted)
+        entries = self.entries
+        end = bisect_right(entries, newest, key=_timestamp)
+        head = entries[:end]
+        kept = [e for e in head if id(e) not in gone]
+        self.key = key
+        if len(kept) == len(head):
+            return 0
+        entries[:end] = kept
+        if self.rows is not None:
+            rows = self.rows
+            row_end = bisect_right(rows, newest, key=_timestamp)
+            keep = [id(r) not in gone for r in rows[:row_end]]
+            rows[:row_end] = list(compress(rows[:row_end], keep))
+            self.ranks[:row_end] = bytes(compress(self.ranks[:row_end], keep))
+            widths = _ranked_rows(e for e in head if id(e) in gone)[2]
+            if any(0 < width >= most for width, most in zip(widths, self.longest, strict=True)):
+                self.longest = _ranked_rows(entries)[2]
+        return len(head) - len(kept)

@@ -136,6 +136,7 @@ class LogStore:
         (views must drop them all)."""
         batch = entries if isinstance(entries, list) else list(entries)
         buffer = self._buffer(name)
+        evicted_before = dict(self._evicted)
         over = len(buffer) + len(batch) - self.max_lines
         evicted: list[LogEntry] = []
         if over > 0:  # the deque drops these (its oldest, then the batch's) as the batch goes in
@@ -154,8 +155,20 @@ class LogStore:
         if self.max_bytes is not None and self.bytes > self.max_bytes:
             evicted += self._shed(self.bytes - self.max_bytes)
         if evicted:
-            self._merged.clear()  # a kept merge must not hold evicted entries alive
+            self._drop_from_merges(evicted, evicted_before)
         return evicted
+
+    def _drop_from_merges(self, evicted: list[LogEntry], evicted_before: dict[str, int]) -> None:
+        """Take evicted entries out of the kept merges (they must not hold them alive). A
+        merge that did not hold them all (some arrived and left since it was brought up to
+        date) is forgotten: the next `merged` rebuilds it."""
+        for chosen, merged in list(self._merged.items()):
+            expected = sum(self._evicted[n] - evicted_before.get(n, 0) for n in chosen)
+            if not expected:
+                continue
+            key = tuple((added, self._evicted[n]) for n, (added, _) in zip(chosen, merged.key, strict=True))
+            if merged.drop(key, evicted) != expected:
+                del self._merged[chosen]
 
     def _shed(self, excess: int) -> list[LogEntry]:
         """Evict at least `excess` estimated bytes, oldest first across containers (the
