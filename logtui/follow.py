@@ -102,6 +102,28 @@ class ResumePoint:
         counts = self._at_last[entry.stream]
         counts[entry.raw_line] = counts.get(entry.raw_line, 0) + 1
 
+    def seen_all(self, entries: list[LogEntry]) -> None:
+        """`seen` of each entry in turn, for a batch at once: the live path calls it for
+        every line on the UI's thread. Per stream only the newest stamp matters, and the raw
+        lines at it (all of them come after the stamp first appears)."""
+        stamps = [e.docker_timestamp for e in entries]
+        for stream in {e.stream for e in entries}:
+            at = [i for i, e in enumerate(entries) if e.stream == stream and stamps[i]]
+            if not at:
+                continue
+            top = max(stamps[i] for i in at)
+            last = self._last.get(stream, "")
+            if top < last:
+                continue
+            if top != last:
+                self._last[stream] = top
+                self._at_last[stream] = {}
+            counts = self._at_last[stream]
+            for i in at:
+                if stamps[i] == top:
+                    raw = entries[i].raw_line
+                    counts[raw] = counts.get(raw, 0) + 1
+
     def advance(self, stamp: str) -> None:
         """Both streams are complete up to `stamp` (a poll read everything up to its `--until`):
         a stream whose mark is older moves up to it, so the next read starts there."""
@@ -222,8 +244,7 @@ async def _poll_once(
         name, since=start or since, until=None if final else SETTLED, tail=None if start else tail
     )
     batch = [e for e in entries if fresh(e)]
-    for entry in batch:
-        resume.seen(entry)
+    resume.seen_all(batch)
     newest = max((e.docker_timestamp for e in entries), default="")
     if newest:
         resume.advance(newest)  # a quiet stream must not pin every later poll to its last line
@@ -253,8 +274,7 @@ async def _live(
     try:
         async for batch in _follow_once(remote, command, name, notify, slot, lease):
             batch = [e for e in batch if fresh(e)]
-            for entry in batch:
-                resume.seen(entry)
+            resume.seen_all(batch)
             if batch:
                 yield batch
     finally:
