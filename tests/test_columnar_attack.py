@@ -14,14 +14,12 @@ from __future__ import annotations
 import tracemalloc
 
 import pytest
+from columnar_support import run
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from logtui.assembler import EntryAssembler
 from logtui.columnar import grouping, levels
-from logtui.columnar.grouping import ChunkGrouper
 from logtui.columnar.lines import line_facts
-from logtui.models import LogEntry
 
 STAMP = "2025-08-16T14:30:22.{:09d}Z "
 
@@ -31,29 +29,6 @@ def columnar_always(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every chunk, however small, takes the columnar path (batch levels too)."""
     monkeypatch.setattr(grouping, "MIN_CHARS", 0)
     monkeypatch.setattr(levels, "VECTOR_MIN", 0)
-
-
-def entry_key(entry: LogEntry) -> tuple:
-    return (*entry.to_dict().items(), entry.stream, entry.docker_timestamp, entry.compact())
-
-
-def state(assembler: EntryAssembler) -> tuple:
-    return tuple(getattr(assembler, name) for name in EntryAssembler.__slots__ if name != "_second")
-
-
-def run(chunks: list[str], flushes: list[bool], columnar: bool) -> tuple[list[tuple], list[tuple]]:
-    """Entries, and the assembler's state after each chunk."""
-    assembler = EntryAssembler("c", "stdout")
-    feed = ChunkGrouper(assembler).feed_text if columnar else assembler.feed_text
-    entries: list[LogEntry] = []
-    states = []
-    for chunk, flush in zip(chunks, flushes, strict=True):
-        entries += feed(chunk)
-        states.append(state(assembler))
-        if flush:
-            entries += assembler.flush()
-    entries += assembler.flush()
-    return [entry_key(e) for e in entries], states
 
 
 @pytest.mark.parametrize("exception", ["_app.BadThingError:  boom", "$Proxy1.ProxyException:  x"])

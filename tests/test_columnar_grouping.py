@@ -13,6 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from columnar_support import entry_key, run
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -20,7 +21,6 @@ from logtui.assembler import EntryAssembler
 from logtui.columnar import grouping, levels
 from logtui.columnar.grouping import ChunkGrouper
 from logtui.columnar.lines import line_facts
-from logtui.models import LogEntry
 from logtui.reader import StreamReader
 
 STAMP = "2025-08-16T14:30:22.{:09d}Z "
@@ -100,29 +100,6 @@ def stamped(index: int, text: str, form: int) -> str:
 lines_strategy = st.lists(
     st.tuples(st.sampled_from(TEXTS), st.sampled_from([0, 0, 0, 0, 0, 1, 2, 3])), min_size=1, max_size=120
 )
-
-
-def entry_key(entry: LogEntry) -> tuple:
-    return (*entry.to_dict().items(), entry.stream, entry.docker_timestamp)
-
-
-def state(assembler: EntryAssembler) -> tuple:
-    return tuple(getattr(assembler, name) for name in EntryAssembler.__slots__ if name != "_second")
-
-
-def run(chunks: list[str], flushes: list[bool], columnar: bool) -> tuple[list[tuple], list[tuple]]:
-    """Entries, and the assembler's state after each chunk."""
-    assembler = EntryAssembler("c", "stdout")
-    feed = ChunkGrouper(assembler).feed_text if columnar else assembler.feed_text
-    entries: list[LogEntry] = []
-    states = []
-    for chunk, flush in zip(chunks, flushes, strict=True):
-        entries += feed(chunk)
-        states.append(state(assembler))
-        if flush:
-            entries += assembler.flush()
-    entries += assembler.flush()
-    return [entry_key(e) for e in entries], states
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
