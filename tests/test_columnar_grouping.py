@@ -161,6 +161,9 @@ def test_line_facts_err_on_the_safe_side() -> None:
     data = "\n".join(STAMP.format(1) + t for t in texts) + "\nno stamp at all here, long enough"
     facts = line_facts(data.encode())
     assert facts.plain.tolist() == [True, False, False, False, False, False, True, False]
+    podman = line_facts(b"2025-08-16T14:30:22Z [INFO] whole seconds\n2025-08-16T14:30:22X [INFO] no")
+    assert podman.plain.tolist() == [True, False] and podman.stamp.tolist() == [21, 0]
+    assert facts.stamp.tolist()[:2] == [31, 0]
     # `LOG:  ` and `WARNING:  ` open PostgreSQL entries: only its continuation fields count.
     pg = line_facts("\n".join(STAMP.format(1) + t for t in ["LOG:  x", "WARNING:  y", "QUERY:  z"]).encode())
     assert pg.plain.tolist() == [True, True, False]

@@ -14,6 +14,7 @@ construction and by test (`tests/test_columnar_grouping.py`, the equality corpus
 from __future__ import annotations
 
 from bisect import bisect_left
+from functools import lru_cache
 
 import numpy as np
 
@@ -21,8 +22,9 @@ from ..assembler import EntryAssembler, strip_level_tag
 from ..continuation import _WARNING_UP
 from ..levels import level_of, level_of_coloured
 from ..models import LogEntry
+from ..stamps import to_iso
 from .levels import levels_counted
-from .lines import STAMP_BYTES, line_facts
+from .lines import STAMP_BYTES, WHOLE_BYTES, line_facts
 
 MIN_CHARS = 4 * 1024
 """Chunks shorter than this go to the assembler whole: the array work has a fixed cost of
@@ -51,6 +53,12 @@ BATCH_LEVELS_SHARE = 0.25
 rules, they cost more than they save (each of those lines pays twice): the stream's next
 `BATCH_LEVELS_PAUSE` chunks take the per-line rules, then the batch is tried again."""
 BATCH_LEVELS_PAUSE = 16
+
+
+@lru_cache(maxsize=4096)
+def _iso(stamp: str) -> str:
+    """`to_iso` of a whole-second stamp: podman's lines share their second by the hundred."""
+    return to_iso(stamp)
 
 
 class ChunkGrouper:
@@ -82,7 +90,8 @@ class ChunkGrouper:
         paired[:-1] |= plain[1:]
         at = np.flatnonzero(plain & paired).tolist()
         levels: list[str | None] = [None] * len(lines)
-        found, slow = _levels([lines[i][STAMP_BYTES:] for i in at], escapes, self._pause == 0)
+        stamps = facts.stamp.tolist()
+        found, slow = _levels([lines[i][stamps[i] :] for i in at], escapes, self._pause == 0)
         if self._pause:
             self._pause -= 1
         elif slow > BATCH_LEVELS_SHARE * len(at):
@@ -98,16 +107,16 @@ class ChunkGrouper:
         # A run starts at a plain line whose next line opens (is no break).
         starts = np.flatnonzero(plain[:-1] & ~breaks[1:]).tolist()
         stops = np.flatnonzero(breaks).tolist()
-        offsets = self._message_offsets(lines, facts.tagged & plain)
-        return self._group(lines, levels, offsets, starts, stops, escapes)
+        offsets = self._message_offsets(lines, facts.tagged & plain, stamps)
+        return self._group(lines, levels, offsets, starts, stops, escapes, stamps)
 
     @staticmethod
-    def _message_offsets(lines: list[str], tagged: np.ndarray) -> dict[int, int]:
+    def _message_offsets(lines: list[str], tagged: np.ndarray, stamps: list[int]) -> dict[int, int]:
         """Where the message starts in each line marked `tagged` (the others: after the stamp)."""
         offsets: dict[int, int] = {}
         for i in np.flatnonzero(tagged).tolist():
             line = lines[i]
-            offsets[i] = len(line) - len(strip_level_tag(line[STAMP_BYTES:]))
+            offsets[i] = len(line) - len(strip_level_tag(line[stamps[i] :]))
         return offsets
 
     def _group(
@@ -118,6 +127,7 @@ class ChunkGrouper:
         starts: list[int],
         stops: list[int],
         escapes: bool,
+        stamps: list[int],
     ) -> list[LogEntry]:
         assembler = self.assembler
         container, stream = assembler.container, assembler.stream
@@ -138,13 +148,27 @@ class ChunkGrouper:
             b = bisect_left(stops, first + 1)
             end = stops[b] if b < len(stops) else count  # lines first..end-1 open entries
             get = offsets.get
-            out += [
-                of_line(container, levels[i] or "INFO", lines[i], stream, get(i, STAMP_BYTES))
-                for i in range(first, end - 1)
-            ]
-            self._hold(lines[end - 1], levels[end - 1])
+            if WHOLE_BYTES in stamps[first : end - 1]:
+                one = self._one
+                out += [one(lines[i], levels[i], stamps[i], get(i, stamps[i])) for i in range(first, end - 1)]
+            else:
+                out += [
+                    of_line(container, levels[i] or "INFO", lines[i], stream, get(i, STAMP_BYTES))
+                    for i in range(first, end - 1)
+                ]
+            self._hold(lines[end - 1], levels[end - 1], stamps[end - 1])
             pos = end
         return out
+
+    def _one(self, line: str, level: str | None, stamp: int, message_at: int) -> LogEntry:
+        """A one-line entry as the assembler makes it, for either stamp (`stamp` bytes with
+        its space): podman's whole second is not a slice of the spec's form, so an entry
+        keeps it converted (`_make_entry`)."""
+        a = self.assembler
+        if stamp == STAMP_BYTES:
+            return LogEntry.of_line(a.container, level or "INFO", line, a.stream, message_at)
+        ts = line[: stamp - 1]
+        return LogEntry(a.container, _iso(ts), level or "INFO", line[message_at:], line, a.stream, ts)
 
     def _holds_plain(self) -> bool:
         """Whether the assembler holds just the plain line it was last fed, as an entry of
@@ -158,9 +182,11 @@ class ChunkGrouper:
         """
         return len(self.assembler._raw) == 1 and not self.assembler._frames
 
-    def _hold(self, line: str, level: str | None) -> None:
-        """Leave the assembler as a plain `line` opening an entry would (with Docker's
-        fixed stamp, which the array checks validated as its regex does)."""
+    def _hold(self, line: str, level: str | None, stamp: int) -> None:
+        """Leave the assembler as a plain `line` opening an entry would (its stamp, of
+        `stamp` bytes with the space, validated by the array checks as its regex does)."""
         a = self.assembler
-        a._raw, a._texts, a._ts, a._level = [line], [line[STAMP_BYTES:]], line[:30], level
-        a._last_ts, a._second = line[:30], line[:20]
+        ts = line[: stamp - 1]
+        a._raw, a._texts, a._ts, a._level, a._last_ts = [line], [line[stamp:]], ts, level, ts
+        if stamp == STAMP_BYTES:  # the regex's fast path remembers a fixed stamp's second
+            a._second = line[:20]

@@ -25,11 +25,16 @@ from ..continuation import (
 
 STAMP_BYTES = 31
 """`2025-08-16T14:30:22.123456789Z ` : Docker's fixed stamp and the space after it."""
+WHOLE_BYTES = 21
+"""`2025-08-16T14:30:22Z ` : podman's whole-second stamp and the space after it."""
 
 _TEMPLATE = b"0000-00-00T00:00:00.000000000Z "
 _LOW = np.frombuffer(_TEMPLATE, np.uint8)
 _HIGH = np.frombuffer(_TEMPLATE.replace(b"0", b"9"), np.uint8)
 """A fixed stamp's bytes lie between these, position by position: a digit or the separator."""
+_WHOLE = b"0000-00-00T00:00:00Z "
+_WHOLE_LOW = np.frombuffer(_WHOLE, np.uint8)
+_WHOLE_HIGH = np.frombuffer(_WHOLE.replace(b"0", b"9"), np.uint8)
 _OPENINGS = (*_TB_PREFIXES, *_CHAIN_PREFIXES, "Caused by: ", "goroutine ")
 """How the lines open whose first character may make them continue an entry (or open a
 traceback) besides white space: the assembler's rules for them (`_joins`, and its opening
@@ -56,12 +61,15 @@ _PG_LONGEST = max(len(word) for word in _PG_FIELDS)
 class LineFacts:
     """Per line of the chunk (arrays of its line count)."""
 
+    stamp: np.ndarray
+    """Bytes of the stamp and its space a plain line opens with: `STAMP_BYTES` (Docker's
+    nanoseconds) or `WHOLE_BYTES` (podman's whole seconds); 0 for other lines."""
     plain: np.ndarray
-    """Opens with Docker's fixed stamp; its text is not empty, does not end in white space,
-    opens neither with white space nor like a traceback's or a stack dump's lines, and holds
-    no PostgreSQL continuation field (`DETAIL:  `) near its start. Such a line continues an
-    entry only through traceback state or as a lower-case line after a one-line warning
-    (`logtui.assembler`)."""
+    """Opens with Docker's fixed stamp or podman's whole-second one; its text is not empty,
+    does not end in white space, opens neither with white space nor like a traceback's or a
+    stack dump's lines, and holds no PostgreSQL continuation field (`DETAIL:  `) near its
+    start. Such a line continues an entry only through traceback state or as a lower-case
+    line after a one-line warning (`logtui.assembler`)."""
     lowerish: np.ndarray
     """Its text may start with a lower-case letter (a-z, or any non-ASCII character), or
     like a Java exception line (`_JAVA_EXC_RE`: also `_` or `$`), which the assembler
@@ -81,20 +89,29 @@ def line_facts(data: bytes) -> LineFacts:
     ends = np.empty(count, np.int64)
     ends[:-1] = newlines
     ends[-1] = len(buf)
-    long = np.flatnonzero(ends - starts > STAMP_BYTES)
-    # The stamp and the text's first byte of each line long enough to hold them.
-    head = buf[starts[long, None] + np.arange(STAMP_BYTES + 1)]
+    long = np.flatnonzero(ends - starts > WHOLE_BYTES)
+    # The stamp and the text's first byte of each line long enough to hold them (a shorter
+    # line's bytes past its end are read, never used: the length is checked).
+    head = buf[np.minimum(starts[long, None] + np.arange(STAMP_BYTES + 1), len(buf) - 1)]
     fixed = ((head[:, :STAMP_BYTES] >= _LOW) & (head[:, :STAMP_BYTES] <= _HIGH)).all(axis=1)
-    first = head[:, STAMP_BYTES]
+    fixed &= (ends - starts)[long] > STAMP_BYTES
+    whole = ((head[:, :WHOLE_BYTES] >= _WHOLE_LOW) & (head[:, :WHOLE_BYTES] <= _WHOLE_HIGH)).all(axis=1)
+    whole &= ~fixed
+    stamp_of_long = np.where(fixed, STAMP_BYTES, WHOLE_BYTES)
+    first = np.where(fixed, head[:, STAMP_BYTES], head[:, WHOLE_BYTES])
     last = buf[ends[long] - 1]
     # `str.rstrip` strips \t..\r, \x1c..\x1f, space and some non-ASCII characters.
     trailing_space = ((last >= 9) & (last <= 13)) | ((last >= 28) & (last <= 32)) | (last >= 128)
-    fixed &= ~trailing_space & ~_BLANK_FIRST[first]
+    stamped = (fixed | whole) & ~trailing_space & ~_BLANK_FIRST[first]
     plain = np.zeros(count, bool)
-    plain[long] = fixed
-    letters = long[_OPENING_FIRST[first]]  # `Traceback`, `Caused by: `, `goroutine ` ...
+    plain[long] = stamped
+    stamp = np.zeros(count, np.int64)
+    stamp[long] = np.where(stamped, stamp_of_long, 0)
+    lettered = _OPENING_FIRST[first]  # `Traceback`, `Caused by: `, `goroutine ` ...
+    letters = long[lettered]
     if letters.size:
-        at = np.minimum(starts[letters, None] + STAMP_BYTES + np.arange(_OPENING_BYTES), len(buf) - 1)
+        text_at = starts[letters] + stamp_of_long[lettered]
+        at = np.minimum(text_at[:, None] + np.arange(_OPENING_BYTES), len(buf) - 1)
         opening = (buf[at][:, None, :] == _OPENING_HEADS[None, :, :]).all(axis=2).any(axis=1)
         plain[letters[opening]] = False
     # A PostgreSQL continuation field (`DETAIL:  ...`) within the window the grouping
@@ -112,7 +129,8 @@ def line_facts(data: bytes) -> LineFacts:
     lowerish[long] = ((first >= 97) & (first <= 122)) | (first >= 128) | (first == 95) | (first == 36)
     tagged = np.zeros(count, bool)
     tagged[long] = (first == 91) | ((first >= 65) & (first <= 90)) | (first >= 128)
-    return LineFacts(plain, lowerish, tagged)
+    stamp[~plain] = 0
+    return LineFacts(stamp, plain, lowerish, tagged)
 
 
 def _after_field_word(buf: np.ndarray, at: np.ndarray) -> np.ndarray:
