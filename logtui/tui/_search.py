@@ -16,7 +16,7 @@ import logging
 import threading
 from typing import TYPE_CHECKING, Any
 
-from . import search_job
+from . import search_job, search_prepare
 from .search_job import Outcome, SearchCaches, SearchJob, Snapshot
 from .search_rust import RegexBlocks
 from .search_view import SearchView, interactive, is_text_search, live_matcher
@@ -48,6 +48,8 @@ class SearchRunner:
         self.process: RegexProcess | None = None
         self._job_id = 0
         self._cancel: threading.Event | None = None
+        self._preparing: threading.Event | None = None
+        """Set to cancel the block preparation running (`prepare`)."""
         self._text = ""
         view = pane.view
         assert isinstance(view, SearchView)
@@ -67,6 +69,7 @@ class SearchRunner:
         from ..regex_process import RegexProcess
 
         self.cancel(tell=False)
+        self.stop_preparing()  # its blocks so far are kept: the job builds only the rest
         assert is_text_search(filter) and filter.pattern is not None
         matcher = live_matcher(filter.pattern)
         matcher.gave_up = False  # searched again: give the live lines another chance
@@ -115,12 +118,40 @@ class SearchRunner:
         if tell:
             self.app.notify("search cancelled", title="search", markup=False)
 
+    def prepare(self, store: LogStore, filter: Filter) -> bool:
+        """While the search box is open: for a big store (whose searches scan the Polars
+        blocks), build the blocks of the filter's containers on a worker; True then (started,
+        or running already). False for a small one (its literal text is built instead)."""
+        if not search_prepare.big(store, filter):
+            return False
+        if self._preparing is not None and not self._preparing.is_set():
+            return True
+        cancel = self._preparing = threading.Event()
+        snapshot = Snapshot.take(store, filter)  # list copies: the UI thread's only part
+        caches = SearchCaches(store._texts, self.blocks, lock=self.lock)  # its `re` child: never started
+        self.app.run_worker(
+            lambda: self._prepare(snapshot, caches, cancel),
+            thread=True,
+            group="search-prepare",
+            exit_on_error=False,
+            description="prepare search",
+        )
+        return True
+
+    def stop_preparing(self) -> None:
+        """Cancel the block preparation, if any (a search starts, or the blocks go)."""
+        if self._preparing is not None:
+            self._preparing.set()
+            self._preparing = None
+
     def forget(self) -> None:
         """The search was cleared: drop the searchable copies of the messages."""
-        self.blocks.clear()
+        self.stop_preparing()
+        self.blocks = {}  # not cleared: a cancelled job or preparation may still add to the old
 
     def close(self) -> None:
         """The app is closing: stop the search and the `re` children."""
+        self.stop_preparing()
         self.cancel(tell=False)
         if self.process is not None:
             self.process.close()
@@ -136,6 +167,14 @@ class SearchRunner:
             outcome = None
         with contextlib.suppress(RuntimeError):  # the app may have exited meanwhile
             self.app.call_from_thread(self._finished, job_id, outcome)
+
+    def _prepare(self, snapshot: Snapshot, caches: SearchCaches, cancel: threading.Event) -> None:
+        try:
+            search_prepare.prepare_blocks(snapshot, caches, cancel)
+        except Exception:
+            log.exception("preparing the search failed")  # the search builds them itself
+        finally:
+            cancel.set()  # done: a later `prepare` may start another (entries arrived)
 
     def _post(self, job_id: int, outcome: Outcome) -> None:
         with contextlib.suppress(RuntimeError):

@@ -55,7 +55,8 @@ INBOX_LIMIT = 200_000
 PREPARE_S = 0.02
 PREPARE_BLOCKS = 2
 """While the search box is open, every PREPARE_S this many blocks of search text are built
-(a few milliseconds each), so that Enter only scans."""
+(a few milliseconds each), so that Enter only scans. A big store's searches scan Polars
+blocks instead: those are built at once on a worker (`SearchRunner.prepare`)."""
 POLL_S = 5.0
 """Pause between the end of one container poll and the start of the next: how soon a new
 container shows (an exited one shows at once: its log stream ends)."""
@@ -264,7 +265,12 @@ class LogtuiApp(OneHostMixin, IngestMixin, StatusMixin, ReadingMixin, RangeMixin
             open_ = self.query_one("#search", Input).display
         except NoMatches:  # the app is closing
             open_ = False
-        if not open_ or (not self.search_busy and self.shown_store.prepare_text(names, PREPARE_BLOCKS)):
+        runner = self.search_runner
+        if (
+            not open_
+            or (runner is not None and runner.prepare(self.shown_store, self.filter))  # big: blocks, aside
+            or (not self.search_busy and self.shown_store.prepare_text(names, PREPARE_BLOCKS))
+        ):
             self._preparing.stop()
             self._preparing = None
 
@@ -305,6 +311,8 @@ class LogtuiApp(OneHostMixin, IngestMixin, StatusMixin, ReadingMixin, RangeMixin
         if search.display:
             search.display = False
             self.log_pane.focus()
+            if self.filter.pattern is None and self.search_runner is not None:
+                self.search_runner.forget()  # no search after all: drop what was prepared
             return
         if self.search_text:
             self.search("")

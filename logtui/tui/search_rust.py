@@ -213,20 +213,27 @@ class Block:
         the plan's trap sets are known. Polars releases the GIL while it searches, so the
         job runs this on `scan_pool` threads and builds the next block meanwhile."""
         pl = _polars()
-        text = pl.col("s")
         frame = self.series.to_frame("s")
-        trapped = self.trapped.get(plan.traps)
-        if trapped is None:
-            mask = _trap_mask(text, plan.traps)
-            found = set(self.unfit)
-            if mask is not None:
-                found.update(frame.select(pl.arg_where(mask)).to_series().to_list())
-            trapped = self.trapped[plan.traps] = sorted(found)
-        matched: list[int] = frame.select(pl.arg_where(text.str.contains(plan.rust))).to_series().to_list()
+        trapped = self.traps(plan.traps, frame)
+        found = frame.select(pl.arg_where(pl.col("s").str.contains(plan.rust)))
+        matched: list[int] = found.to_series().to_list()
         if trapped:
             skip = set(trapped)
             matched = [i for i in matched if i not in skip]
         return matched, trapped
+
+    def traps(self, traps: frozenset[str], frame: pl.DataFrame | None = None) -> list[int]:
+        """The texts `re` must decide for this trap set (found once, then kept)."""
+        trapped = self.trapped.get(traps)
+        if trapped is None:
+            pl = _polars()
+            frame = self.series.to_frame("s") if frame is None else frame
+            mask = _trap_mask(pl.col("s"), traps)
+            found = set(self.unfit)
+            if mask is not None:
+                found.update(frame.select(pl.arg_where(mask)).to_series().to_list())
+            trapped = self.trapped[traps] = sorted(found)
+        return trapped
 
 
 @cache
