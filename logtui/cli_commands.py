@@ -169,11 +169,8 @@ async def container(remote: RemoteDocker, out: Output, name: str, hours: float, 
 
 def _as_rows(remote: RemoteDocker, out: Output) -> bool:
     """Whether history goes to `--json` as rows (`logtui.columnar.json_rows`): the same
-    bytes without an object per line, when parsing happens in this process (parse
-    processes hand entries back)."""
-    from .reader import LocalReader
-
-    return out.as_json and remote.reader_factory is LocalReader
+    bytes without an object per line."""
+    return out.as_json
 
 
 async def _follow(

@@ -72,7 +72,8 @@ def log_rows(
     from .columnar.row_reader import RowReader
 
     window = {"since": since, "until": None, "tail": None}
-    return _read(remote, name, window, RowReader, lambda: FrameMerge(2, hold_bytes))
+    reader = remote.row_reader_factory or RowReader
+    return _read(remote, name, window, reader, lambda: FrameMerge(2, hold_bytes))
 
 
 async def _read(
