@@ -208,11 +208,7 @@ def _run_command(args: argparse.Namespace) -> int:
     async def main(settings: Settings) -> int:
         parse = _parse_process(args)
         try:
-            async with RemoteDocker(
-                settings,
-                reader_factory=parse.reader if parse else None,
-                row_reader_factory=parse.row_reader if parse else None,
-            ) as remote:
+            async with RemoteDocker(settings, reader_factory=parse.reader if parse else None) as remote:
                 return await handlers[args.command](remote)
         finally:
             if parse is not None:

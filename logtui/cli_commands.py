@@ -108,14 +108,8 @@ async def _printing(out: Output, show_container: bool = True) -> AsyncIterator[P
     printer = Output(out.as_json, pipe) if pipe is not None else out
 
     async def write(entries: list[LogEntry]) -> None:
-        if len(entries):
-            if isinstance(entries, list):
-                printer.entries(entries, show_container=show_container)
-            else:  # rows for `--json`, written by `log_rows` (`logtui.columnar.json_rows`)
-                from .columnar.json_rows import write_text
-
-                printer.stream.write(write_text(entries))
-                printer.stream.flush()
+        if entries:
+            printer.entries(entries, show_container=show_container)
             if pipe is not None:
                 await pipe.drain()
 
@@ -142,7 +136,7 @@ async def logs(remote: RemoteDocker, out: Output, hours: float, follow: bool) ->
         await _follow(remote, out, [c.name for c in containers], hours)
         return EXIT_OK
     names = await _history_names(remote)
-    batches = merged_batches(remote, names, since_for_hours(hours), _as_rows(remote, out))
+    batches = merged_batches(remote, names, since_for_hours(hours))
     async with _printing(out) as write, contextlib.aclosing(batches):
         async for _, batch in batches:
             await write(batch)  # printed as soon as its place in time is decided
@@ -155,22 +149,11 @@ async def container(remote: RemoteDocker, out: Output, name: str, hours: float, 
     if follow:
         await _follow(remote, out, [name], hours, show_container=False)
         return EXIT_OK
-    if _as_rows(remote, out):
-        from .history import log_rows
-
-        batches: AsyncIterator[Any] = log_rows(remote, name, since=since_for_hours(hours))
-    else:
-        batches = remote.log_batches(name, since=since_for_hours(hours))
+    batches = remote.log_batches(name, since=since_for_hours(hours))
     async with _printing(out, show_container=False) as write, contextlib.aclosing(batches):
         async for batch in batches:
             await write(batch)
     return EXIT_OK
-
-
-def _as_rows(remote: RemoteDocker, out: Output) -> bool:
-    """Whether history goes to `--json` as rows (`logtui.columnar.json_rows`): the same
-    bytes without an object per line."""
-    return out.as_json
 
 
 async def _follow(

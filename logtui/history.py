@@ -14,19 +14,18 @@ import asyncio
 import contextlib
 import sys
 from collections import deque
-from collections.abc import AsyncIterator, Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import AsyncIterator, Sequence
+from typing import TYPE_CHECKING
 
 from . import guard, spill
 from .follow import MAX_PARSING
 from .models import LogEntry
+from .reader import AsyncReader
 from .textsafe import server_message
 from .time_merge import TimeMerge
 from .transport import CommandTimeout
 
 if TYPE_CHECKING:
-    import polars as pl
-
     from .remote import RemoteDocker
 
 LOGS_CHUNK = 1 << 18
@@ -34,13 +33,13 @@ LOGS_CHUNK = 1 << 18
 STREAMS = ("stdout", "stderr")
 
 
-def _drop(readers: dict[str, Any]) -> None:
+def _drop(readers: dict[str, AsyncReader]) -> None:
     """Forget the state of readers abandoned before their stream ended (in a parse process)."""
     for reader in readers.values():
         reader.drop()
 
 
-def log_batches(
+async def log_batches(
     remote: RemoteDocker,
     name: str,
     *,
@@ -58,39 +57,10 @@ def log_batches(
     `hold_bytes`: raw bytes the two streams' waiting entries may hold in memory together
     before they go to a temporary file (default `spill.MEMORY_BYTES`).
     """
-    window = {"since": since, "until": until, "tail": tail}
-    return _read(remote, name, window, remote.reader_factory, lambda: TimeMerge(2, hold_bytes))
-
-
-def log_rows(
-    remote: RemoteDocker, name: str, *, since: str | None = None, hold_bytes: int | None = None
-) -> AsyncIterator[pl.DataFrame]:
-    """`log_batches` as rows for `--json` (`logtui.columnar.json_rows`): frames of (key,
-    JSON line), the same entries in the same order, parsed in this process without an
-    object per line."""
-    from .columnar.frame_merge import FrameMerge
-    from .columnar.row_reader import RowReader
-
-    window = {"since": since, "until": None, "tail": None}
-    reader = remote.row_reader_factory or RowReader
-    return _read(remote, name, window, reader, lambda: FrameMerge(2, hold_bytes))
-
-
-async def _read(
-    remote: RemoteDocker,
-    name: str,
-    window: dict[str, Any],
-    reader: Callable[[str, str, bool], Any],
-    merge_factory: Callable[[], Any],
-) -> AsyncIterator[Any]:
-    """`docker logs` of `name` read by a `reader` per stream (`AsyncReader`s, or
-    `RowReader`s) and merged (`TimeMerge`, or `FrameMerge`: its batches are these), handed
-    on as soon as their place in time is decided. Nothing starts before the first step,
-    and closing the generator ends the command, its channel and its readers' state."""
-    command = remote.build_command(guard.docker_logs, name, **window)
-    readers = {s: reader(name, s, remote.settings.mask_secrets) for s in STREAMS}
-    merge = merge_factory()
-    parsing: deque[tuple[int, asyncio.Future[Any]]] = deque()
+    command = remote.build_command(guard.docker_logs, name, since=since, until=until, tail=tail)
+    readers = {s: remote.reader_factory(name, s, remote.settings.mask_secrets) for s in STREAMS}
+    merge = TimeMerge(2, hold_bytes)
+    parsing: deque[tuple[int, asyncio.Future[list[LogEntry]]]] = deque()
     status = 0
     timeout = remote.settings.command_timeout
     finished = False
@@ -106,16 +76,16 @@ async def _read(
                         parsing.append((STREAMS.index(kind), readers[kind].feed(data)))
                         while parsing and (parsing[0][1].done() or len(parsing) > MAX_PARSING):
                             source, entries = parsing.popleft()
-                            _add(merge, source, await entries)
-                        batch = _ready(merge)
-                        if batch is not None:
+                            merge.add(source, await entries)
+                        batch = merge.ready()
+                        if batch:
                             deadline.reschedule(None)  # the reader's time is not the server's
                             yield batch
-                            while (batch := _ready(merge)) is not None:
+                            while batch := merge.ready():
                                 yield batch
                         deadline.reschedule(asyncio.get_running_loop().time() + timeout)
                     for source, entries in parsing:
-                        _add(merge, source, await entries)
+                        merge.add(source, await entries)
             except TimeoutError:
                 raise CommandTimeout(
                     f"`{command.line}` sent nothing for {timeout:g}s on {remote.settings.label}; "
@@ -124,29 +94,18 @@ async def _read(
             finally:
                 await stream.aclose()
             for source, kind in enumerate(STREAMS):
-                _add(merge, source, await readers[kind].close())
+                merge.add(source, await readers[kind].close())
                 merge.end(source)
             finished = True
         if status != 0:
             message = server_message(readers["stderr"].errors, f"exit status {status}")
             raise RuntimeError(f"docker on {remote.settings.label}: {message}")
-        while (batch := _ready(merge)) is not None:
+        while batch := merge.ready():
             yield batch
     finally:
         if not finished:
             _drop(readers)
         merge.close()
-
-
-def _add(merge: Any, source: int, batch: Any) -> None:
-    if len(batch):
-        merge.add(source, batch)
-
-
-def _ready(merge: Any) -> Any:
-    """The merge's next decided batch, None when none (a list or a frame)."""
-    batch = merge.ready()
-    return batch if batch is not None and len(batch) else None
 
 
 async def logs_list(remote: RemoteDocker, name: str, **window: str | int | None) -> list[LogEntry]:
@@ -159,26 +118,20 @@ async def logs_list(remote: RemoteDocker, name: str, **window: str | int | None)
 
 
 async def merged_batches(
-    remote: RemoteDocker, names: Sequence[str], since: str | None, rows: bool = False
-) -> AsyncIterator[tuple[int, Any]]:
+    remote: RemoteDocker, names: Sequence[str], since: str | None
+) -> AsyncIterator[tuple[int, list[LogEntry]]]:
     """The logs of several containers read at once (up to the remote's parallel bound),
     merged in time order as `merge_by_time` over them in `names` order would: batches of
-    (-1, entries), or of (-1, frame of rows) with `rows` (`log_rows`, for `--json`)."""
-    if rows:
-        from .columnar.frame_merge import FrameMerge
-
-        merge: Any = FrameMerge(len(names))  # the sources share the memory bound
-    else:
-        merge = TimeMerge(len(names))
+    (-1, entries)."""
+    merge = TimeMerge(len(names))  # the sources share the memory bound
     try:
-        arriving = container_batches(remote, names, since, rows)
-        async with contextlib.aclosing(arriving):
+        async with contextlib.aclosing(container_batches(remote, names, since)) as arriving:
             async for source, batch in arriving:
                 if source >= 0:
                     merge.add(source, batch)
                 else:
                     merge.end(-source - 1)
-                while (batch := _ready(merge)) is not None:
+                while batch := merge.ready():
                     yield -1, batch
     finally:
         merge.close()
@@ -215,17 +168,16 @@ async def each_batches(
 
 
 async def container_batches(
-    remote: RemoteDocker, names: Sequence[str], since: str | None, rows: bool = False
-) -> AsyncIterator[tuple[int, Any]]:
+    remote: RemoteDocker, names: Sequence[str], since: str | None
+) -> AsyncIterator[tuple[int, list[LogEntry]]]:
     """(index, batch) as each container's batches arrive, and (-index - 1, []) at its end;
-    the first failure cancels the rest and is raised. `rows`: batches of `log_rows`."""
-    arrived: asyncio.Queue[tuple[int, Any] | BaseException] = asyncio.Queue(maxsize=64)
+    the first failure cancels the rest and is raised."""
+    arrived: asyncio.Queue[tuple[int, list[LogEntry]] | BaseException] = asyncio.Queue(maxsize=64)
     reading = max(1, min(len(names), remote.max_parallel))
     hold = spill.MEMORY_BYTES // reading  # the reads at once share the memory bound
 
     async def read(index: int, name: str) -> None:
-        read = log_rows if rows else log_batches
-        batches = read(remote, name, since=since, hold_bytes=hold)
+        batches = log_batches(remote, name, since=since, hold_bytes=hold)
         try:  # closed here, even when cancelled at `put`: its channel and files go with it
             async with contextlib.aclosing(batches):
                 async for batch in batches:

@@ -32,30 +32,18 @@ Compact = tuple[str, str, int | str, str | None, str | None]
 
 # -- in the worker process -------------------------------------------------------------------
 
-_READERS: dict[int, Any] = {}
-"""StreamReaders, or RowReaders (`open_rows`), by key."""
+_READERS: dict[int, StreamReader] = {}
 
 
-def _work(key: int, op: str, arg: Any) -> tuple[Any, list[str]]:
-    """One request for the reader `key`: (its finished entries, docker's error lines on
-    close); a rows reader's entries are a frame of rows (`logtui.columnar.json_rows`)."""
+def _work(key: int, op: str, arg: Any) -> tuple[list[Compact], list[str]]:
+    """One request for the reader `key`: (its finished entries, docker's error lines on close)."""
     if op == "open":
         _READERS[key] = StreamReader(*arg)
-        return [], []
-    if op == "open_rows":
-        from .columnar.row_reader import RowReader
-
-        _READERS[key] = RowReader(*arg)  # type: ignore[assignment]
         return [], []
     if op == "drop":
         _READERS.pop(key, None)
         return [], []
     reader = _READERS[key]
-    if not isinstance(reader, StreamReader):  # rows for `--json`, made here from columns
-        if op == "feed":
-            return reader.feed_rows(arg), []
-        del _READERS[key]
-        return reader.close_rows(), reader.errors
     if op == "feed":
         entries = reader.feed(arg)
     elif op == "quiet":
@@ -152,15 +140,6 @@ class ParseProcess:
             return LocalReader(container, stream, mask)
         return ProcessReader(self, container, stream, mask)
 
-    def row_reader(self, container: str, stream: str, mask: bool) -> Any:
-        """A `RowReader` whose work a worker does: the history's `--json` rows, parsed and
-        written on the other cores (`logtui.history.log_rows`)."""
-        if self.broken:
-            from .columnar.row_reader import RowReader
-
-            return RowReader(container, stream, mask)
-        return ProcessReader(self, container, stream, mask, rows=True)
-
     def submit(self, key: int, op: str, arg: Any) -> Future[tuple[list[Compact], list[str]]]:
         try:
             return self._pools[key % len(self._pools)].submit(_work, key, op, arg)
@@ -178,17 +157,13 @@ class ParseProcess:
 class ProcessReader:
     """`AsyncReader` whose work the parse process does; results come back in call order."""
 
-    def __init__(
-        self, owner: ParseProcess, container: str, stream: str, mask: bool, rows: bool = False
-    ) -> None:
-        """`rows`: the worker runs a `RowReader`, and results are its frames of rows."""
+    def __init__(self, owner: ParseProcess, container: str, stream: str, mask: bool) -> None:
         self._owner = owner
         self._key = next(owner._keys)
         self._container, self._stream = container, stream
         self._closed = False
-        self._rows = rows
         self.errors: list[str] = []
-        owner.submit(self._key, "open_rows" if rows else "open", (container, stream, mask))
+        owner.submit(self._key, "open", (container, stream, mask))
 
     def _call(self, op: str, arg: Any = None) -> asyncio.Future[list[LogEntry]]:
         loop = asyncio.get_running_loop()
@@ -213,9 +188,6 @@ class ProcessReader:
             states, errors = future.result()
             if errors:
                 self.errors = errors
-            if self._rows:
-                result.set_result(states)
-                return
             make, container, stream = LogEntry.from_compact, self._container, self._stream
             result.set_result([make(container, stream, state) for state in states])
 

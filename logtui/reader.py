@@ -9,18 +9,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Protocol, Union
+from typing import Protocol
 
 from .masking import StreamMasker
 from .models import LogEntry
 from .parser import EntryAssembler
 from .split_lines import rejoin_split_lines
-
-if TYPE_CHECKING:
-    from .columnar.grouping import ChunkGrouper, PlainRun
-
-Part = Union[list[LogEntry], "PlainRun"]
-"""Entries in order: made (by the assembler), or a run of one-line entries as columns."""
 
 
 def decode(line: bytes) -> str:
@@ -114,36 +108,26 @@ class StreamReader:
         self.splitter = LineSplitter()
         self.masker = Masker(mask)
         self.assembler = EntryAssembler(name, stream)
-        self._grouper: ChunkGrouper | None = None
+        self._grouper: Callable[[str], list[LogEntry]] | None = None
 
     @property
     def errors(self) -> list[str]:
         """The last lines without a docker stamp: on stderr, docker's own messages."""
         return self.assembler.unstamped[-5:]
 
-    def _parts(self, text: str | None) -> list[Part]:
+    def _entries(self, text: str | None) -> list[LogEntry]:
         if text is None:
             return []
         if len(text) < COLUMNAR_CHARS:
-            return [self.assembler.feed_text(text)]
+            return self.assembler.feed_text(text)
         if self._grouper is None:  # the same entries and state as the assembler's own
             from .columnar.grouping import ChunkGrouper
 
-            self._grouper = ChunkGrouper(self.assembler)
-        return self._grouper.feed_parts(text)
-
-    def feed_parts(self, chunk: bytes) -> list[Part]:
-        """`feed`'s entries, in order, with runs of one-line entries left as columns
-        (`PlainRun`: the CLI's `--json` writes them without an object per line)."""
-        return self._parts(self.masker.feed(self.splitter.feed_text(chunk)))
-
-    def close_parts(self) -> list[Part]:
-        """`close`'s entries as `feed_parts` hands them on."""
-        rest = self.splitter.flush()
-        return [*self._parts(self.masker.feed(rest[0] if rest else None)), self.assembler.flush()]
+            self._grouper = ChunkGrouper(self.assembler).feed_text
+        return self._grouper(text)
 
     def feed(self, chunk: bytes) -> list[LogEntry]:
-        return entries_of(self.feed_parts(chunk))
+        return self._entries(self.masker.feed(self.splitter.feed_text(chunk)))
 
     def quiet(self) -> list[LogEntry]:
         """The stream went quiet: release the pending entry."""
@@ -151,17 +135,8 @@ class StreamReader:
 
     def close(self) -> list[LogEntry]:
         """End of stream: everything still held, including a last line without "\\n"."""
-        return entries_of(self.close_parts())
-
-
-def entries_of(parts: list[Part]) -> list[LogEntry]:
-    """The entries of `feed_parts`' parts, runs made into entries."""
-    if len(parts) == 1 and isinstance(parts[0], list):
-        return parts[0]
-    out: list[LogEntry] = []
-    for part in parts:
-        out += part if isinstance(part, list) else part.entries()
-    return out
+        rest = self.splitter.flush()
+        return self._entries(self.masker.feed(rest[0] if rest else None)) + self.assembler.flush()
 
 
 class AsyncReader(Protocol):

@@ -138,15 +138,11 @@ class RemoteDocker:
         audit: AuditLog | None = None,
         max_parallel: int = 8,
         reader_factory: ReaderFactory | None = None,
-        row_reader_factory: Callable[[str, str, bool], Any] | None = None,
         handshakes: asyncio.Semaphore | None = None,
     ) -> None:
-        """`reader_factory` makes the parsers of `follow`'s streams (default: in this thread);
-        `row_reader_factory` those of the CLI's `--json` history (`history.log_rows`;
-        default: a `RowReader` in this thread)."""
+        """`reader_factory` makes the parsers of `follow`'s streams (default: in this thread)."""
         self.settings = settings
         self.reader_factory: ReaderFactory = reader_factory or LocalReader
-        self.row_reader_factory = row_reader_factory
         self.transport = SSHTransport(settings, audit, handshakes)
         self.rotation = FollowRotation()
         self.transport.pool.on_overfull = self.rotation.evict_from

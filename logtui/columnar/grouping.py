@@ -75,16 +75,8 @@ class ChunkGrouper:
 
     def feed_text(self, text: str) -> list[LogEntry]:
         """`assembler.feed_text(text)`: complete raw lines joined by "\\n"."""
-        out: list[LogEntry] = []
-        for part in self.feed_parts(text):
-            out += part.entries() if isinstance(part, PlainRun) else part
-        return out
-
-    def feed_parts(self, text: str) -> list[list[LogEntry] | PlainRun]:
-        """`feed_text`'s entries in order, its runs of one-line entries left as `PlainRun`s
-        (columns: the CLI writes their JSON without making an object per line)."""
         if len(text) < MIN_CHARS:
-            return [self.assembler.feed_text(text)]
+            return self.assembler.feed_text(text)
         if "\r" in text:
             text = text.replace("\r\n", "\n").removesuffix("\r")
         escapes = "\x1b" in text
@@ -116,7 +108,7 @@ class ChunkGrouper:
         starts = np.flatnonzero(plain[:-1] & ~breaks[1:]).tolist()
         stops = np.flatnonzero(breaks).tolist()
         offsets = self._message_offsets(lines, facts.tagged & plain, stamps)
-        return self._group(lines, levels, offsets, starts, stops, escapes, stamps, facts.special)
+        return self._group(lines, levels, offsets, starts, stops, escapes, stamps)
 
     @staticmethod
     def _message_offsets(lines: list[str], tagged: np.ndarray, stamps: list[int]) -> dict[int, int]:
@@ -136,25 +128,34 @@ class ChunkGrouper:
         stops: list[int],
         escapes: bool,
         stamps: list[int],
-        special: np.ndarray,
-    ) -> list[list[LogEntry] | PlainRun]:
+    ) -> list[LogEntry]:
         assembler = self.assembler
-        out: list[list[LogEntry] | PlainRun] = []
+        container, stream = assembler.container, assembler.stream
+        of_line = LogEntry.of_line
+        out: list[LogEntry] = []
         count = len(lines)
         pos = 0  # the next line the assembler has not seen
         while pos < count:
             s = bisect_left(starts, pos)
             if s == len(starts):
-                out.append(assembler._feed(lines[pos:], escapes))
+                out += assembler._feed(lines[pos:], escapes)
                 break
             first = starts[s]
-            out.append(assembler._feed(lines[pos : first + 1], escapes))
+            out += assembler._feed(lines[pos : first + 1], escapes)
             pos = first + 1
             if not self._holds_plain():
                 continue
             b = bisect_left(stops, first + 1)
             end = stops[b] if b < len(stops) else count  # lines first..end-1 open entries
-            out.append(PlainRun(self, lines, levels, offsets, stamps, special, first, end - 1))
+            get = offsets.get
+            if WHOLE_BYTES in stamps[first : end - 1]:
+                one = self._one
+                out += [one(lines[i], levels[i], stamps[i], get(i, stamps[i])) for i in range(first, end - 1)]
+            else:
+                out += [
+                    of_line(container, levels[i] or "INFO", lines[i], stream, get(i, STAMP_BYTES))
+                    for i in range(first, end - 1)
+                ]
             self._hold(lines[end - 1], levels[end - 1], stamps[end - 1])
             pos = end
         return out
@@ -189,46 +190,3 @@ class ChunkGrouper:
         a._raw, a._texts, a._ts, a._level, a._last_ts = [line], [line[stamp:]], ts, level, ts
         if stamp == STAMP_BYTES:  # the regex's fast path remembers a fixed stamp's second
             a._second = line[:20]
-
-
-class PlainRun:
-    """Lines `first`..`stop - 1` of a chunk, each a one-line entry of its own: their text,
-    level (None: INFO), where the message starts (`message_at`) and stamp width are known."""
-
-    __slots__ = ("_grouper", "first", "levels", "lines", "offsets", "special", "stamps", "stop")
-
-    def __init__(
-        self,
-        grouper: ChunkGrouper,
-        lines: list[str],
-        levels: list[str | None],
-        offsets: dict[int, int],
-        stamps: list[int],
-        special: np.ndarray,
-        first: int,
-        stop: int,
-    ) -> None:
-        self._grouper = grouper
-        self.lines, self.levels, self.offsets, self.stamps = lines, levels, offsets, stamps
-        self.special = special
-        """`LineFacts.special` of the chunk's lines."""
-        self.first, self.stop = first, stop
-
-    @property
-    def whole_seconds(self) -> bool:
-        """Whether a line opens with podman's whole-second stamp (not a slice of the spec's)."""
-        return WHOLE_BYTES in self.stamps[self.first : self.stop]
-
-    def message_at(self, index: int) -> int:
-        return self.offsets.get(index, self.stamps[index])
-
-    def entries(self) -> list[LogEntry]:
-        """The run's entries, as the assembler makes them."""
-        lines, levels, stamps, get = self.lines, self.levels, self.stamps, self.offsets.get
-        span = range(self.first, self.stop)
-        if self.whole_seconds:
-            one = self._grouper._one
-            return [one(lines[i], levels[i], stamps[i], get(i, stamps[i])) for i in span]
-        a = self._grouper.assembler
-        container, stream, of_line = a.container, a.stream, LogEntry.of_line
-        return [of_line(container, levels[i] or "INFO", lines[i], stream, get(i, STAMP_BYTES)) for i in span]

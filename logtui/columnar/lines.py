@@ -76,10 +76,6 @@ class LineFacts:
     reaches through `":  "` in its window: either may join a one-line warning."""
     tagged: np.ndarray
     """Its text may start with a level tag (`[`, A-Z, or any non-ASCII character)."""
-    special: np.ndarray
-    """It holds a byte JSON or a terminal treats specially: a control character (below
-    0x20), DEL or any non-ASCII byte. The others are printable ASCII, whose JSON string
-    needs only `\\` and `"` escaped (`logtui.columnar.json_rows`)."""
 
 
 def line_facts(data: bytes) -> LineFacts:
@@ -134,11 +130,7 @@ def line_facts(data: bytes) -> LineFacts:
     tagged = np.zeros(count, bool)
     tagged[long] = (first == 91) | ((first >= 65) & (first <= 90)) | (first >= 128)
     stamp[~plain] = 0
-    special = np.zeros(count, bool)
-    odd = np.flatnonzero(((buf < 32) & (buf != 10)) | (buf >= 127))
-    if odd.size:
-        special[np.searchsorted(starts, odd, "right") - 1] = True
-    return LineFacts(stamp, plain, lowerish, tagged, special)
+    return LineFacts(stamp, plain, lowerish, tagged)
 
 
 def _after_field_word(buf: np.ndarray, at: np.ndarray) -> np.ndarray:
