@@ -9,9 +9,10 @@ million entries. `LogStore.merged` decides when one is reused, extended or rebui
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from itertools import compress
 from operator import attrgetter
+from typing import Any
 
 from ..models import LEVEL_RANK, LogEntry
 from ._hosted import entry_key
@@ -21,23 +22,33 @@ _timestamp = attrgetter("timestamp")
 
 def _ranked_rows(entries: Iterable[LogEntry]) -> tuple[list[LogEntry], bytearray, list[int]]:
     """Display rows of entries (as `_expand`), each row's level rank (unknown levels rank
-    as INFO, as `Filter` does), and the longest line per rank."""
+    as INFO, as `Filter` does), and the longest line per rank.
+
+    Runs on every tick of a flood: an entry whose message is the end of its raw line (an
+    offset, `LogEntry`'s usual form) is measured on the raw line, without making the
+    message (a slice, a copy of the text) as `entry.message` would."""
     rows: list[LogEntry] = []
     ranks = bytearray()
     longest = [0] * (max(LEVEL_RANK.values()) + 1)
     append, mark, rank_of = rows.append, ranks.append, LEVEL_RANK.get
     for entry in entries:
         rank = rank_of(entry.level, 1)
-        message = entry.message
-        if "\n" in message:
-            lines = message.split("\n")
-            rows.extend([entry] * len(lines))
-            ranks.extend(bytes((rank,)) * len(lines))
-            width = max(map(len, lines))
-        else:
+        at = entry._msg
+        if at.__class__ is int and "\n" not in (raw := entry._raw):
             append(entry)
             mark(rank)
-            width = len(message)
+            width = len(raw) - at
+        else:
+            message = entry.message
+            if "\n" in message:
+                lines = message.split("\n")
+                rows.extend([entry] * len(lines))
+                ranks.extend(bytes((rank,)) * len(lines))
+                width = max(map(len, lines))
+            else:
+                append(entry)
+                mark(rank)
+                width = len(message)
         if width > longest[rank]:
             longest[rank] = width
     return rows, ranks, longest
@@ -98,15 +109,7 @@ class Merged:
             # different containers go in container order; with one container the stamp is
             # the whole key (a third of the cost: this runs every tick of a flood).
             tail = entries[at:] + fresh
-            if len(self.names) == 1:
-                tail.sort(key=_timestamp)
-            else:
-                order = {name: i for i, name in enumerate(self.names)}
-
-                def by_time(entry: LogEntry) -> tuple[str, int]:
-                    return entry.timestamp, order[entry_key(entry)]
-
-                tail.sort(key=by_time)
+            tail.sort(key=self._sort_key())
         self.key = key
         appended = at == len(entries)
         entries[at:] = tail
@@ -117,6 +120,17 @@ class Merged:
             self.ranks[row_at:] = ranks
             self.longest = list(map(max, self.longest, longest))
         return True
+
+    def _sort_key(self) -> Callable[[LogEntry], Any]:
+        """The merge's order: the stamp, and with several containers their order on ties."""
+        if len(self.names) == 1:
+            return _timestamp
+        order = {name: i for i, name in enumerate(self.names)}
+
+        def by_time(entry: LogEntry) -> tuple[str, int]:
+            return entry.timestamp, order[entry_key(entry)]
+
+        return by_time
 
     def drop(self, key: StoreState, evicted: list[LogEntry]) -> int:
         """Remove evicted entries (and their rows); returns how many were held here.

@@ -98,11 +98,19 @@ class Filter:
 
 
 def _expand(entries: Iterable[LogEntry]) -> tuple[list[LogEntry], int]:
-    """Display rows of entries (an entry of k lines k times) and the longest line's length."""
+    """Display rows of entries (an entry of k lines k times) and the longest line's length
+    (an entry whose message is the end of its raw line is measured on the raw line, without
+    making the message: this runs on every tick of a flood)."""
     rows: list[LogEntry] = []
     append = rows.append
     longest = 0
     for entry in entries:
+        at = entry._msg
+        if at.__class__ is int and "\n" not in (raw := entry._raw):
+            append(entry)
+            if len(raw) - at > longest:
+                longest = len(raw) - at
+            continue
         message = entry.message
         if "\n" in message:
             lines = message.split("\n")
