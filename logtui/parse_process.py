@@ -3,9 +3,9 @@
 Parsing costs several microseconds a line in Python; under a flood of 100,000 lines a
 second that is most of a core, and on the UI's event loop it would hold key presses back.
 So the dashboard sends what SSH delivers (bytes, cheap to pass) to worker processes that
-run the same `StreamReader` code, and gets compact entries back. Each stream is tied to one
-worker, which runs requests in the order sent, so its chunks are parsed in order; streams
-are spread over the workers (as many as cores, at most WORKERS).
+run the same `StreamReader` code, and gets entries back field by field (`LogEntry.columns`).
+Each stream is tied to one worker, which runs requests in the order sent, so its chunks are
+parsed in order; streams are spread over the workers (as many as cores, at most WORKERS).
 
 If the process cannot start, the dashboard parses in-process; if it dies, the streams
 reconnect (as after a dropped connection, from their resume points) and parse in-process.
@@ -25,24 +25,25 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
-from .models import LogEntry
+from .models import Columns, LogEntry
 from .reader import AsyncReader, LocalReader, StreamReader
-
-Compact = tuple[str, str, int | str, str | None, str | None]
 
 # -- in the worker process -------------------------------------------------------------------
 
 _READERS: dict[int, StreamReader] = {}
 
 
-def _work(key: int, op: str, arg: Any) -> tuple[list[Compact], list[str]]:
+_NONE: Columns = ([], [], [], [], [])
+
+
+def _work(key: int, op: str, arg: Any) -> tuple[Columns, list[str]]:
     """One request for the reader `key`: (its finished entries, docker's error lines on close)."""
     if op == "open":
         _READERS[key] = StreamReader(*arg)
-        return [], []
+        return _NONE, []
     if op == "drop":
         _READERS.pop(key, None)
-        return [], []
+        return _NONE, []
     reader = _READERS[key]
     if op == "feed":
         entries = reader.feed(arg)
@@ -51,8 +52,8 @@ def _work(key: int, op: str, arg: Any) -> tuple[list[Compact], list[str]]:
     else:  # close
         entries = reader.close()
         del _READERS[key]
-        return [e.compact() for e in entries], reader.errors
-    return [e.compact() for e in entries], []
+        return LogEntry.columns(entries), reader.errors
+    return LogEntry.columns(entries), []
 
 
 def _ready() -> bool:
@@ -140,12 +141,12 @@ class ParseProcess:
             return LocalReader(container, stream, mask)
         return ProcessReader(self, container, stream, mask)
 
-    def submit(self, key: int, op: str, arg: Any) -> Future[tuple[list[Compact], list[str]]]:
+    def submit(self, key: int, op: str, arg: Any) -> Future[tuple[Columns, list[str]]]:
         try:
             return self._pools[key % len(self._pools)].submit(_work, key, op, arg)
         except (BrokenProcessPool, RuntimeError) as exc:
             self.broken = True
-            failed: Future[tuple[list[Compact], list[str]]] = Future()
+            failed: Future[tuple[Columns, list[str]]] = Future()
             failed.set_exception(exc)
             return failed
 
@@ -170,7 +171,7 @@ class ProcessReader:
         result: asyncio.Future[list[LogEntry]] = loop.create_future()
         done = self._owner.submit(self._key, op, arg)
 
-        def finish(future: Future[tuple[list[Compact], list[str]]]) -> None:  # on the loop
+        def finish(future: Future[tuple[Columns, list[str]]]) -> None:  # on the loop
             if result.cancelled():
                 return
             if future.cancelled():  # the dashboard is closing
@@ -188,10 +189,9 @@ class ProcessReader:
             states, errors = future.result()
             if errors:
                 self.errors = errors
-            make, container, stream = LogEntry.from_compact, self._container, self._stream
-            result.set_result([make(container, stream, state) for state in states])
+            result.set_result(LogEntry.from_columns(self._container, self._stream, states))
 
-        def hand_over(future: Future[tuple[list[Compact], list[str]]]) -> None:  # any thread
+        def hand_over(future: Future[tuple[Columns, list[str]]]) -> None:  # any thread
             with contextlib.suppress(RuntimeError):  # the loop is closed: nobody waits any more
                 loop.call_soon_threadsafe(finish, future)
 

@@ -207,3 +207,18 @@ async def test_history_read_through_the_process_is_the_history_read_here(
             await there.logs("missing")
         await here.close()
         await there.close()
+
+
+def test_entries_cross_as_columns_with_every_field() -> None:
+    """What a worker sends (`LogEntry.columns`, pickled) makes the same entries on the
+    dashboard's side: fixed stamps, podman's, joined multi-line messages, level tags."""
+    fixed = LogEntry.of_line("web", "ERROR", STAMP.format(1, 5) + "[ERROR] boom", "stderr", 39)
+    joined = LogEntry("web", "2025-08-16T14:30:02.000000", "ERROR", "a\nb", "x\ny", "stderr", "14:30:02Z")
+    other = LogEntry("web", "2025-08-16T14:30:03.000000", "INFO", "msg", "2025-08-16T14:30:03Z msg", "stderr")
+    parsed = parse_stream("web", "stderr", docker_bytes(200, 3).decode("utf-8", "backslashreplace"))
+    entries = [fixed, joined, other, *parsed]
+    columns = pickle.loads(pickle.dumps(LogEntry.columns(entries)))
+    back = LogEntry.from_columns("web", "stderr", columns)
+    assert back == entries
+    assert [e.compact() for e in back] == [e.compact() for e in entries]
+    assert LogEntry.from_columns("web", "stderr", LogEntry.columns([])) == []
