@@ -44,6 +44,8 @@ class IngestMixin:
     def _take_arrived(self) -> None:
         """Hand what the followers received to the store and the log pane, in one go."""
         batches = self._inbox.take(TICK_BUDGET)
+        # the top row while paused, before the store (and a view sharing its merge) changes
+        anchor = self.log_pane.top_anchor() if batches and self.range is None else None
         added: list[LogEntry] = []
         evicted: list[LogEntry] = []
         for generation, name, batch in batches:
@@ -54,11 +56,12 @@ class IngestMixin:
             if any(e.is_error for e in batch):
                 self._errors_dirty = True
         if (added or evicted) and self.range is None:  # a jumped-to range stays as fetched
-            self.log_pane.add(added, evicted)
             # Keep the shown containers' time-ordered merge current, a tick's worth at a
-            # time, so that a level switch or clearing a search is a mask, not a catch-up.
+            # time, so that a level switch or clearing a search is a mask, not a catch-up;
+            # a pane showing every row of it follows it instead of merging the tick again.
             names = self.filter.names(self.store.names)
-            self.store.keep_merged(names, max_overlap=max(4 * len(added), self.MERGE_OVERLAP))
+            merged = self.store.keep_merged(names, max_overlap=max(4 * len(added), self.MERGE_OVERLAP))
+            self.log_pane.add(added, evicted, merged, anchor)
         if self._errors_dirty and time.monotonic() - self._digest_started >= DIGEST_EVERY_S:
             self._refresh_digest()  # soon after errors arrive, at most once a second
         self._update_titles()

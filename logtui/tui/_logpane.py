@@ -34,6 +34,7 @@ from .store import Filter, LogStore
 
 if TYPE_CHECKING:
     from ._search import SearchRunner
+    from .merged import Merged
     from .search_job import Outcome
 
 
@@ -173,11 +174,30 @@ class LogPane(NavigationMixin, ScrollView, can_focus=True):
             self.longest_name = longest
             self.relook()
 
-    def add(self, entries: list[LogEntry], evicted: list[LogEntry]) -> int:
-        """New entries in, evicted entries out; returns rows added."""
-        anchor = self._top_anchor()
-        added = self.view.add(entries)
-        removed = self.view.remove(evicted)
+    def top_anchor(self) -> tuple[LogEntry, int, int] | None:
+        """What `add` keeps on the top row while paused: taken before the store changes,
+        since a view may share the store's kept merge (`FilteredView.follow`)."""
+        return self._top_anchor()
+
+    def add(
+        self,
+        entries: list[LogEntry],
+        evicted: list[LogEntry],
+        merged: Merged | None = None,
+        anchor: tuple[LogEntry, int, int] | bool | None = True,
+    ) -> int:
+        """New entries in, evicted entries out; returns rows added. `merged`: the store's
+        kept merge of the shown containers, up to date (a view showing its rows follows
+        it); `anchor`: `top_anchor()` before the store changed (True: take it now)."""
+        if anchor is True:
+            anchor = self._top_anchor()
+        followed = self.view.follow(merged) if merged is not None else None
+        if followed is None:
+            added, removed = self.view.settle()
+            added += self.view.add(entries)
+            removed += self.view.remove(evicted)
+        else:
+            added, removed = followed
         if not self.following:
             self.new_while_paused += added
         if self.cursor is not None and removed and self.view.find(self.cursor[0]) is None:
@@ -190,7 +210,7 @@ class LogPane(NavigationMixin, ScrollView, can_focus=True):
         if self.search_runner is not None:  # the store was cleared: what it searched is gone
             self.search_runner.cancel(tell=False)
             self.search_runner.forget()
-        self.view.rows.clear()
+        self.view.rows = []  # not cleared in place: they may be the store's kept merge's
         self.view.width = 0
         self.cursor = None
         self.new_while_paused = 0

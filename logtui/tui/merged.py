@@ -67,7 +67,7 @@ class Merged:
     place when the store evicts its oldest; the store rebuilds the merge otherwise.
     """
 
-    __slots__ = ("entries", "key", "longest", "names", "ranks", "rows")
+    __slots__ = ("entries", "key", "longest", "names", "ranks", "rows", "rows_added", "rows_dropped")
 
     def __init__(self, names: tuple[str, ...], key: StoreState, entries: list[LogEntry]) -> None:
         self.names = names
@@ -76,6 +76,10 @@ class Merged:
         self.rows: list[LogEntry] | None = None
         self.ranks = bytearray()
         self.longest: list[int] = []
+        self.rows_added = 0
+        """Rows added in all since the rows were built (a view sharing them counts by it)."""
+        self.rows_dropped = 0
+        """Rows of evicted entries removed in all since the rows were built."""
 
     def ranked_rows(self) -> tuple[list[LogEntry], bytearray, list[int]]:
         """Rows of every entry, their level ranks, the longest line per rank (shared:
@@ -116,6 +120,7 @@ class Merged:
         if self.rows is not None:
             row_at = len(self.rows) if appended else bisect_left(self.rows, first, key=_timestamp)
             rows, ranks, longest = _ranked_rows(tail)
+            self.rows_added += len(rows) - (len(self.rows) - row_at)
             self.rows[row_at:] = rows
             self.ranks[row_at:] = ranks
             self.longest = list(map(max, self.longest, longest))
@@ -154,7 +159,9 @@ class Merged:
             rows = self.rows
             row_end = bisect_right(rows, newest, key=_timestamp)
             keep = [id(r) not in gone for r in rows[:row_end]]
-            rows[:row_end] = list(compress(rows[:row_end], keep))
+            kept_rows = list(compress(rows[:row_end], keep))
+            self.rows_dropped += row_end - len(kept_rows)
+            rows[:row_end] = kept_rows
             self.ranks[:row_end] = bytes(compress(self.ranks[:row_end], keep))
             widths = _ranked_rows(e for e in head if id(e) in gone)[2]
             if any(0 < width >= most for width, most in zip(widths, self.longest, strict=True)):

@@ -274,11 +274,12 @@ class LogStore:
         merged = self._merged[chosen] = Merged(chosen, key, entries)
         return merged
 
-    def keep_merged(self, names: Iterable[str] | None, max_overlap: int) -> None:
+    def keep_merged(self, names: Iterable[str] | None, max_overlap: int) -> Merged | None:
         """Bring the kept merge of these containers up to date now, if it exists and the new
         entries reach back over at most `max_overlap` kept ones (the cheap case: a tick's
-        worth of entries, a little out of order). Otherwise `merged` catches up when asked."""
-        self._caught_up(self._chosen(names), max_overlap)
+        worth of entries, a little out of order); return it then (a view showing its rows
+        follows it: `FilteredView.follow`). Otherwise `merged` catches up when asked."""
+        return self._caught_up(self._chosen(names), max_overlap)
 
     def _caught_up(self, chosen: tuple[str, ...], max_overlap: int | None = None) -> Merged | None:
         """The kept merge of `chosen` brought up to date, or None if there is none or it

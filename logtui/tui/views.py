@@ -23,6 +23,7 @@ from ._hosted import entry_host, entry_key, key_host
 from .search_text import search_needles, searchable
 
 if TYPE_CHECKING:
+    from .merged import Merged
     from .store import LogStore
 
 _timestamp = attrgetter("timestamp")
@@ -131,6 +132,12 @@ class FilteredView:
         self.rows: list[LogEntry] = []
         self.width = 0
         """Widest message line seen, in characters (for horizontal scrolling)."""
+        self._shared: Merged | None = None
+        """The kept merge whose rows list `rows` is (no pattern, every level), else None.
+        Under a flood, merging a tick's entries into a copy of those rows cost the UI
+        thread as much again as merging them into the kept merge: the view follows it."""
+        self._counted = (0, 0)
+        """The shared merge's (rows_added, rows_dropped) when last followed."""
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -147,13 +154,16 @@ class FilteredView:
         current = self.filter
         names = current.names(store.names)
         min_rank = LEVEL_RANK[current.min_level]
+        self._shared = None
         if current.pattern is None:
             store.forget_text()
-            rows, ranks, longest = store.merged(names).ranked_rows()
+            merged = store.merged(names)
+            rows, ranks, longest = merged.ranked_rows()
             if min_rank:
                 self.rows = list(compress(rows, ranks.translate(_AT_LEAST[min_rank])))
-            else:
-                self.rows = list(rows)
+            else:  # the merge's own rows, read only here (`_unshare` before any change)
+                self.rows, self._shared = rows, merged
+                self._counted = (merged.rows_added, merged.rows_dropped)
             self.width = min(max(longest[min_rank:], default=0), MAX_WIDTH)
             return
         else:
@@ -168,6 +178,36 @@ class FilteredView:
         self.rows, longest = _expand(entries)
         self.width = min(longest, MAX_WIDTH)
 
+    def follow(self, merged: Merged) -> tuple[int, int] | None:
+        """(rows added, rows removed) since the last call, when this view's rows are the
+        rows of `merged` (brought up to date by the store: arrivals and evictions are
+        already in them); None when they are not (then `add` and `remove` apply them)."""
+        if self._shared is not merged or merged.rows is not self.rows:
+            return None
+        added, dropped = self._counted
+        self._counted = (merged.rows_added, merged.rows_dropped)
+        self.width = min(max(merged.longest, default=0), MAX_WIDTH)
+        return merged.rows_added - added, merged.rows_dropped - dropped
+
+    def settle(self) -> tuple[int, int]:
+        """Stop sharing the kept merge's rows (it could not be followed this time: it was
+        forgotten, or it did not take the new entries); (rows added, rows removed) it made
+        to them since last counted: evictions it applied before it was given up."""
+        shared = self._shared
+        if shared is None or shared.rows is not self.rows:
+            self._shared = None
+            return 0, 0
+        added, dropped = self._counted
+        self._unshare()
+        return shared.rows_added - added, shared.rows_dropped - dropped
+
+    def _unshare(self) -> None:
+        """Own the rows before changing them (they may be the kept merge's)."""
+        if self._shared is not None:
+            if self.rows is self._shared.rows:
+                self.rows = list(self.rows)
+            self._shared = None
+
     def add(self, entries: Iterable[LogEntry]) -> int:
         """Add new entries that pass the filter; return how many rows were added."""
         return self.insert(self.filter.select(entries))
@@ -176,6 +216,7 @@ class FilteredView:
         """Add entries known to pass the filter (sorted here); return the rows added."""
         if not fresh:
             return 0
+        self._unshare()
         fresh.sort(key=_timestamp)  # stable: a container's own order is kept
         new_rows, longest = _expand(fresh)
         self.width = max(self.width, min(longest, MAX_WIDTH))
@@ -206,6 +247,7 @@ class FilteredView:
         """
         if not evicted or not self.rows:
             return 0
+        self._unshare()
         gone = {id(e) for e in evicted}
         newest = max(e.timestamp for e in evicted)
         end = bisect_right(self.rows, newest, key=_timestamp)
