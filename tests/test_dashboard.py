@@ -508,3 +508,29 @@ async def test_bounded_buffers_say_when_lines_were_dropped(tmp_path) -> None:
             assert time.monotonic() - started < 1.0
             assert {e.level for e in app.log_pane.view.unique_entries()} <= {"ERROR", "CRITICAL"}
             assert dropped > 0
+
+
+async def test_a_paused_pane_keeps_its_top_line_while_a_flood_arrives_and_evicts(make_app, host) -> None:
+    """The pane of every row shares the store's kept merge (`FilteredView.follow`): while
+    paused, arrivals and evictions move the rows under the screen, and the top line must
+    stay the same entry, as it did when the pane kept its own copy."""
+    app = make_app(max_lines_per_container=60)
+    async with app.run_test(size=(160, 30)) as pilot:
+        await wait_for(pilot, lambda: all_history_loaded(app))
+        pane = app.log_pane
+        script(host, "web-app").write("\n".join(f"[INFO] first {i}" for i in range(50)))
+        await wait_for(pilot, lambda: "first 49" in shown(app))
+        await pilot.press("e", "a")  # a level switch builds the kept merge; the pane shares it
+        await pilot.press("g", *["pagedown"] * 2)
+        await pilot.pause(0.1)
+        assert not pane.following
+        assert pane.view._shared is not None  # the shared path is the one under test
+        top = pane.view.row(int(pane.scroll_y))[0]
+        assert top.message.startswith("first ") and int(top.message.split()[1]) >= 10  # not evicted below
+        script(host, "web-app").write("\n".join(f"[INFO] later {i}" for i in range(20)))
+        await wait_for(pilot, lambda: pane.new_while_paused >= 20)
+        await pilot.pause(0.1)
+        # the oldest went (web-app's history and "first 0".."first 9"): rows moved under the top line
+        assert app.store.dropped["web-app"] >= 10 and "first 9" not in shown(app)
+        assert pane.view.row(int(pane.scroll_y))[0] is top
+        assert pane.view._shared is not None

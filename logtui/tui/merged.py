@@ -8,7 +8,7 @@ million entries. `LogStore.merged` decides when one is reused, extended or rebui
 
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right
+from bisect import bisect_right
 from collections.abc import Callable, Iterable
 from itertools import compress
 from operator import attrgetter
@@ -102,29 +102,47 @@ class Merged:
             self.key = key
             return True
         first = fresh[0].timestamp
-        if not entries or entries[-1].timestamp < first:  # the usual case: all newer
-            at, tail = len(entries), fresh
+        at = len(entries)
+        if entries and entries[-1].timestamp >= first:
+            at = self._first_after(first, fresh[0])
+        if at == len(entries):  # the usual case: all newer (or equal, and after on ties)
+            tail, old_rows = fresh, 0
         else:
-            at = bisect_left(entries, first, key=_timestamp)
             if max_overlap is not None and len(entries) - at > max_overlap:
                 return False
             # A stable sort of the two sorted runs is their merge, done in C (Timsort finds
             # the runs): ties keep the kept ones first, as a merge would. Equal stamps of
             # different containers go in container order; with one container the stamp is
             # the whole key (a third of the cost: this runs every tick of a flood).
+            old_rows = len(_ranked_rows(entries[at:])[0]) if self.rows is not None else 0
             tail = entries[at:] + fresh
             tail.sort(key=self._sort_key())
         self.key = key
-        appended = at == len(entries)
         entries[at:] = tail
         if self.rows is not None:
-            row_at = len(self.rows) if appended else bisect_left(self.rows, first, key=_timestamp)
+            row_at = len(self.rows) - old_rows
             rows, ranks, longest = _ranked_rows(tail)
             self.rows_added += len(rows) - (len(self.rows) - row_at)
             self.rows[row_at:] = rows
             self.ranks[row_at:] = ranks
             self.longest = list(map(max, self.longest, longest))
         return True
+
+    def _first_after(self, stamp: str, newcomer: LogEntry) -> int:
+        """Where `newcomer` (the earliest new entry, stamped `stamp`) goes: after every kept
+        entry stamped earlier and after those stamped the same that a fresh merge puts
+        first (with one container all of them, being older arrivals; with several, those
+        of a container listed no later). Equal stamps are common (podman's whole seconds,
+        a burst in one microsecond); counting them as overlap failed cheap catch-ups."""
+        entries = self.entries
+        at = bisect_right(entries, stamp, key=_timestamp)
+        if len(self.names) == 1:
+            return at
+        order = {name: i for i, name in enumerate(self.names)}
+        rank = order[entry_key(newcomer)]
+        while at and entries[at - 1].timestamp == stamp and order[entry_key(entries[at - 1])] > rank:
+            at -= 1
+        return at
 
     def _sort_key(self) -> Callable[[LogEntry], Any]:
         """The merge's order: the stamp, and with several containers their order on ties."""
