@@ -8,7 +8,7 @@ million entries. `LogStore.merged` decides when one is reused, extended or rebui
 
 from __future__ import annotations
 
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable
 from itertools import compress
 from operator import attrgetter
@@ -114,7 +114,7 @@ class Merged:
             # the runs): ties keep the kept ones first, as a merge would. Equal stamps of
             # different containers go in container order; with one container the stamp is
             # the whole key (a third of the cost: this runs every tick of a flood).
-            old_rows = len(_ranked_rows(entries[at:])[0]) if self.rows is not None else 0
+            old_rows = len(self.rows) - self._row_of(at) if self.rows is not None else 0
             tail = entries[at:] + fresh
             tail.sort(key=self._sort_key())
         self.key = key
@@ -143,6 +143,19 @@ class Merged:
         while at and entries[at - 1].timestamp == stamp and order[entry_key(entries[at - 1])] > rank:
             at -= 1
         return at
+
+    def _row_of(self, at: int) -> int:
+        """The first row of `entries[at]`: past the rows stamped earlier, then past the
+        rows of the kept entries stamped the same that come before it."""
+        assert self.rows is not None
+        entries, rows = self.entries, self.rows
+        stamp = entries[at].timestamp
+        row = bisect_left(rows, stamp, key=_timestamp)
+        for _ in range(at - bisect_left(entries, stamp, key=_timestamp)):
+            entry = rows[row]
+            while row < len(rows) and rows[row] is entry:
+                row += 1
+        return row
 
     def _sort_key(self) -> Callable[[LogEntry], Any]:
         """The merge's order: the stamp, and with several containers their order on ties."""
