@@ -1,0 +1,83 @@
+"""A flood's tick on the UI thread: the kept merge taking a tick's entries, and the log pane.
+
+`python -m bench.ticks` replays the bench data's history as the dashboard's ticks take it:
+stdout in slices of 25,000 entries, stderr either in step (`lag 0`) or 20,000 entries
+behind (a slower parse worker: each tick's stderr entries reach back over the kept ones).
+Each tick goes through `LogStore.add`, `keep_merged` and the pane's view as
+`IngestMixin._take_arrived` runs them (the view of every row follows the merge). Prints ms
+per tick and µs per entry. Not a suite of `python -m bench` (no target): it explains the
+keys figures.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from typing import Any
+
+from ._data import NAME, bulk_data
+
+TICK = 25_000
+
+
+def _entries(lines: int) -> tuple[list[Any], list[Any]]:
+    from logtui.reader import StreamReader
+
+    data = bulk_data(lines)
+    out: dict[str, list[Any]] = {}
+    for stream, path in (("stdout", data.stdout), ("stderr", data.stderr)):
+        reader = StreamReader(NAME, stream, True)
+        got = out[stream] = []
+        with path.open("rb") as handle:
+            while chunk := handle.read(1 << 18):
+                got += reader.feed(chunk)
+        got += reader.close()
+    return out["stdout"], out["stderr"]
+
+
+def _replay(stdout: list[Any], stderr: list[Any], lag: int) -> tuple[float, int, int]:
+    """(seconds in the ticks, ticks, entries) for one replay."""
+    from logtui.tui.store import Filter, FilteredView, LogStore
+
+    store = LogStore(max_lines_per_container=len(stdout) + len(stderr))
+    view = FilteredView()
+    store.add(NAME, stdout[:10])
+    view.rebuild(store, Filter())  # a level switch once: the pane shares the kept merge
+    spent, ticks, taken, at_err = 0.0, 0, 10, 0
+    while taken < len(stdout):
+        batch = stdout[taken : taken + TICK]
+        taken += len(batch)
+        newest = batch[-1].timestamp
+        end = at_err
+        while end < len(stderr) and stderr[end].timestamp < newest:
+            end += 1
+        end = max(at_err, end - lag)
+        batch = batch + stderr[at_err:end]
+        at_err = end
+        started = time.perf_counter()
+        evicted = store.add(NAME, batch)
+        merged = store.keep_merged(None, max_overlap=max(4 * len(batch), 0))
+        follow = getattr(view, "follow", None)  # (older commits, for before/after figures)
+        if merged is None or follow is None or follow(merged) is None:
+            if follow is not None:
+                view.settle()
+            view.add(batch)
+            view.remove(evicted)
+        spent += time.perf_counter() - started
+        ticks += 1
+    return spent, ticks, taken + at_err
+
+
+def run(lines: int = 300_000) -> dict[str, Any]:
+    stdout, stderr = _entries(lines)
+    result: dict[str, Any] = {}
+    for lag in (0, 20_000):
+        spent, ticks, entries = _replay(stdout, stderr, lag)
+        result[f"tick_lag_{lag}_ms"] = round(spent / ticks * 1000, 2)
+        result[f"tick_lag_{lag}_us_per_entry"] = round(spent / entries * 1e6, 3)
+    return result
+
+
+if __name__ == "__main__":
+    print(json.dumps(run(int(sys.argv[1]) if len(sys.argv) > 1 else 300_000)))
