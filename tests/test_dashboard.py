@@ -534,3 +534,18 @@ async def test_a_paused_pane_keeps_its_top_line_while_a_flood_arrives_and_evicts
         assert app.store.dropped["web-app"] >= 10 and "first 9" not in shown(app)
         assert pane.view.row(int(pane.scroll_y))[0] is top
         assert pane.view._shared is not None
+
+
+async def test_full_collections_are_rarer_while_the_dashboard_runs(make_app) -> None:
+    """A full pass of the collector walks every held entry (~170 ms over 870k entries): the
+    dashboard makes them rarer while it runs, and puts the setting back when it stops."""
+    import gc
+
+    from logtui.tui._collector import FULL_PASS_EVERY
+
+    before = gc.get_threshold()
+    app = make_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        await wait_for(pilot, lambda: all_history_loaded(app))
+        assert gc.get_threshold() == (*before[:2], max(before[2], FULL_PASS_EVERY))
+    assert gc.get_threshold() == before

@@ -32,6 +32,7 @@ from ..models import ContainerInfo, ContainerStats
 from ..parse_process import ParseProcess
 from ..remote import RemoteDocker
 from ..settings_file import ViewSettings
+from ._collector import CollectorTuning
 from ._containers import ALL, ContainerList
 from ._errors import ErrorPane
 from ._help import HelpScreen
@@ -148,6 +149,7 @@ class LogtuiApp(OneHostMixin, IngestMixin, StatusMixin, ReadingMixin, RangeMixin
         self.search_text = ""
         self.remote: RemoteDocker | None = None
         self._parse: ParseProcess | None = None
+        self._collector = CollectorTuning()
         self.containers: dict[str, ContainerInfo] = {}
         self.stats: dict[str, ContainerStats] = {}
         self.streams: dict[str, StreamState] = {}
@@ -210,6 +212,7 @@ class LogtuiApp(OneHostMixin, IngestMixin, StatusMixin, ReadingMixin, RangeMixin
         self._update_titles()
         self._update_status()
         self._ticks = [self.set_interval(TICK_S, self._tick), self.set_interval(SLOW_TICK_S, self._slow_tick)]
+        self._collector.apply()
         self.log_pane.focus()
         self._start_polling()
 
@@ -233,6 +236,7 @@ class LogtuiApp(OneHostMixin, IngestMixin, StatusMixin, ReadingMixin, RangeMixin
         await self._close_remotes()
         if self._parse is not None:
             self._parse.shutdown()
+        self._collector.restore()
 
     # -- filters ---------------------------------------------------------------------------
 
