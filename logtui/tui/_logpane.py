@@ -183,14 +183,12 @@ class LogPane(NavigationMixin, ScrollView, can_focus=True):
         self,
         entries: list[LogEntry],
         evicted: list[LogEntry],
-        merged: Merged | None = None,
-        anchor: tuple[LogEntry, int, int] | bool | None = True,
+        merged: Merged | None,
+        anchor: tuple[LogEntry, int, int] | None,
     ) -> int:
         """New entries in, evicted entries out; returns rows added. `merged`: the store's
         kept merge of the shown containers, up to date (a view showing its rows follows
-        it); `anchor`: `top_anchor()` before the store changed (True: take it now)."""
-        if anchor is True:
-            anchor = self._top_anchor()
+        it); `anchor`: `top_anchor()` taken before the store changed."""
         followed = self.view.follow(merged) if merged is not None else None
         if followed is None:
             added, removed = self.view.settle()

@@ -184,9 +184,13 @@ class FilteredView:
         already in them); None when they are not (then `add` and `remove` apply them)."""
         if self._shared is not merged or merged.rows is not self.rows:
             return None
+        self.width = min(max(merged.longest, default=0), MAX_WIDTH)
+        return self._changes(merged)
+
+    def _changes(self, merged: Merged) -> tuple[int, int]:
+        """(rows added, rows removed) the shared merge made since last counted."""
         added, dropped = self._counted
         self._counted = (merged.rows_added, merged.rows_dropped)
-        self.width = min(max(merged.longest, default=0), MAX_WIDTH)
         return merged.rows_added - added, merged.rows_dropped - dropped
 
     def settle(self) -> tuple[int, int]:
@@ -194,12 +198,9 @@ class FilteredView:
         forgotten, or it did not take the new entries); (rows added, rows removed) it made
         to them since last counted: evictions it applied before it was given up."""
         shared = self._shared
-        if shared is None or shared.rows is not self.rows:
-            self._shared = None
-            return 0, 0
-        added, dropped = self._counted
+        changes = (0, 0) if shared is None or shared.rows is not self.rows else self._changes(shared)
         self._unshare()
-        return shared.rows_added - added, shared.rows_dropped - dropped
+        return changes
 
     def _unshare(self) -> None:
         """Own the rows before changing them (they may be the kept merge's)."""
