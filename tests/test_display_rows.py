@@ -36,24 +36,28 @@ def entries(draw: st.DrawFn) -> LogEntry:
     return LogEntry("c", "2026-11-30T12:00:00.000000", level, message, f"{stamp} {message}", "stdout", stamp)
 
 
-def _reference(batch: list[LogEntry]) -> tuple[list[LogEntry], list[int], dict[int, int]]:
-    rows, ranks, longest = [], [], {}
+def _reference(batch: list[LogEntry]) -> tuple[list[LogEntry], list[int], dict[int, int], list[int]]:
+    rows, ranks, longest, widths = [], [], {}, []
     for entry in batch:
         lines = entry.message.split("\n")
         rank = LEVEL_RANK.get(entry.level, 1)
         rows += [entry] * len(lines)
         ranks += [rank] * len(lines)
         longest[rank] = max(longest.get(rank, 0), *map(len, lines))
-    return rows, ranks, longest
+        widths += [max(map(len, lines))] * len(lines)
+    return rows, ranks, longest, widths
 
 
 @given(st.lists(entries(), max_size=30))
 def test_rows_ranks_and_widths_are_those_of_the_messages(batch: list[LogEntry]) -> None:
-    rows, ranks, longest = _reference(batch)
-    got_rows, got_ranks, got_longest = _ranked_rows(batch)
+    rows, ranks, longest, widths = _reference(batch)
+    got_widths: list[int] = []
+    got_rows, got_ranks, got_longest = _ranked_rows(batch, got_widths)
     assert [id(r) for r in got_rows] == [id(r) for r in rows]
     assert list(got_ranks) == ranks
     assert got_longest == [longest.get(rank, 0) for rank in range(len(got_longest))]
+    assert got_widths == widths  # each row: its entry's longest line (`Merged.widths`)
+    assert _ranked_rows(batch)[:3] == (got_rows, got_ranks, got_longest)
     expanded, widest = _expand(batch)
     assert [id(r) for r in expanded] == [id(r) for r in rows]
     assert widest == max(longest.values(), default=0)

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from logtui.models import LogEntry
-from logtui.tui.merged import Merged, _ranked_rows
+from logtui.tui.merged import Merged, _ranked_rows, _sizes
 from logtui.tui.store import LogStore
 
 LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -70,10 +70,14 @@ def test_the_kept_merge_is_always_a_fresh_merge(arrivals, max_lines, budget, nam
             want = fresh(store, chosen)
             assert [id(e) for e in merged.entries] == [id(e) for e in want.entries]
             rows_got, ranks_got, longest_got = merged.ranked_rows()
-            rows_want, ranks_want, longest_want = _ranked_rows(want.entries)
+            widths_want: list[int] = []
+            rows_want, ranks_want, longest_want = _ranked_rows(want.entries, widths_want)
             assert [id(r) for r in rows_got] == [id(r) for r in rows_want]
             assert ranks_got == ranks_want
             assert longest_got == longest_want
+            assert list(merged.widths) == widths_want
+            if merged._sizes is not None:  # kept since an eviction took a longest line
+                assert +merged._sizes == _sizes(widths_want, ranks_want)
             assert merged.key == store._state(chosen)
 
 

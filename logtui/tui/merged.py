@@ -8,21 +8,26 @@ million entries. `LogStore.merged` decides when one is reused, extended or rebui
 
 from __future__ import annotations
 
+from array import array
 from bisect import bisect_left, bisect_right
+from collections import Counter
 from collections.abc import Callable, Iterable
-from itertools import compress
-from operator import attrgetter
+from itertools import compress, repeat
+from operator import attrgetter, lshift, not_, or_
 from typing import Any
 
-from ..models import LEVEL_RANK, LogEntry
+from ..models import LEVEL_RANK, LogEntry, timestamps_of
 from ._hosted import entry_key
 
 _timestamp = attrgetter("timestamp")
 
 
-def _ranked_rows(entries: Iterable[LogEntry]) -> tuple[list[LogEntry], bytearray, list[int]]:
+def _ranked_rows(
+    entries: Iterable[LogEntry], widths: list[int] | None = None
+) -> tuple[list[LogEntry], bytearray, list[int]]:
     """Display rows of entries (as `_expand`), each row's level rank (unknown levels rank
-    as INFO, as `Filter` does), and the longest line per rank.
+    as INFO, as `Filter` does), and the longest line per rank; with `widths`, each row's
+    entry's longest line appended to it.
 
     Runs on every tick of a flood: an entry whose message is the end of its raw line (an
     offset, `LogEntry`'s usual form) is measured on the raw line, without making the
@@ -31,6 +36,7 @@ def _ranked_rows(entries: Iterable[LogEntry]) -> tuple[list[LogEntry], bytearray
     ranks = bytearray()
     longest = [0] * (max(LEVEL_RANK.values()) + 1)
     append, mark, rank_of = rows.append, ranks.append, LEVEL_RANK.get
+    wide = widths.append if widths is not None else None
     for entry in entries:
         rank = rank_of(entry.level, 1)
         at = entry._msg
@@ -45,13 +51,39 @@ def _ranked_rows(entries: Iterable[LogEntry]) -> tuple[list[LogEntry], bytearray
                 rows.extend([entry] * len(lines))
                 ranks.extend(bytes((rank,)) * len(lines))
                 width = max(map(len, lines))
+                if widths is not None:
+                    widths.extend([width] * (len(lines) - 1))
             else:
                 append(entry)
                 mark(rank)
                 width = len(message)
         if width > longest[rank]:
             longest[rank] = width
+        if wide is not None:
+            wide(width)
     return rows, ranks, longest
+
+
+def _sizes(widths: Iterable[int], ranks: Iterable[int]) -> Counter[int]:
+    """Rows per (longest line of their entry, level rank), as `width << 3 | rank`."""
+    return Counter(map(or_, map(lshift, widths, repeat(3)), ranks))
+
+
+def _take(sizes: Counter[int], gone: Counter[int]) -> None:
+    """Count out rows that left (keeping no size without rows)."""
+    sizes.subtract(gone)
+    for key in gone:
+        if sizes[key] <= 0:
+            del sizes[key]
+
+
+def _longest_of(sizes: Counter[int], ranks: int) -> list[int]:
+    """The longest line per rank among the rows `sizes` counts (0 for a rank without)."""
+    longest = [0] * ranks
+    for key, count in sizes.items():
+        if count > 0 and (key >> 3) > longest[key & 7]:
+            longest[key & 7] = key >> 3
+    return longest
 
 
 StoreState = tuple[tuple[int, int], ...]
@@ -67,7 +99,18 @@ class Merged:
     place when the store evicts its oldest; the store rebuilds the merge otherwise.
     """
 
-    __slots__ = ("entries", "key", "longest", "names", "ranks", "rows", "rows_added", "rows_dropped")
+    __slots__ = (
+        "_sizes",
+        "entries",
+        "key",
+        "longest",
+        "names",
+        "ranks",
+        "rows",
+        "rows_added",
+        "rows_dropped",
+        "widths",
+    )
 
     def __init__(self, names: tuple[str, ...], key: StoreState, entries: list[LogEntry]) -> None:
         self.names = names
@@ -80,12 +123,22 @@ class Merged:
         """Rows added in all since the rows were built (a view sharing them counts by it)."""
         self.rows_dropped = 0
         """Rows of evicted entries removed in all since the rows were built."""
+        self.widths = array("I")
+        """Per row, the longest line of its entry: what an eviction needs to know whether
+        it took a longest line, without reading the evicted entries (cold in memory)."""
+        self._sizes: Counter[int] | None = None
+        """Once an eviction took a longest line: the rows per (width, rank) (`_sizes`),
+        kept from then on, so that the next longest is found among a few hundred sizes.
+        Recounting every entry instead cost a flood at the line limit a pass over the
+        whole merge on most ticks."""
 
     def ranked_rows(self) -> tuple[list[LogEntry], bytearray, list[int]]:
         """Rows of every entry, their level ranks, the longest line per rank (shared:
         copy before changing)."""
         if self.rows is None:
-            self.rows, self.ranks, self.longest = _ranked_rows(self.entries)
+            widths: list[int] = []
+            self.rows, self.ranks, self.longest = _ranked_rows(self.entries, widths)
+            self.widths = array("I", widths)
         return self.rows, self.ranks, self.longest
 
     def extend(self, key: StoreState, fresh: list[LogEntry], max_overlap: int | None = None) -> bool:
@@ -121,10 +174,15 @@ class Merged:
         entries[at:] = tail
         if self.rows is not None:
             row_at = len(self.rows) - old_rows
-            rows, ranks, longest = _ranked_rows(tail)
+            widths: list[int] = []
+            rows, ranks, longest = _ranked_rows(tail, widths)
             self.rows_added += len(rows) - (len(self.rows) - row_at)
+            if self._sizes is not None:  # the tail's rows replace the overlapped ones
+                _take(self._sizes, _sizes(self.widths[row_at:], self.ranks[row_at:]))
+                self._sizes.update(_sizes(widths, ranks))
             self.rows[row_at:] = rows
             self.ranks[row_at:] = ranks
+            self.widths[row_at:] = array("I", widths)
             self.longest = list(map(max, self.longest, longest))
         return True
 
@@ -173,28 +231,43 @@ class Merged:
 
         At the line limit a flood evicts every tick; rebuilding the merge each time (a sort
         and an expansion of every entry) made key presses wait. Evicted entries all lie in
-        the prefix up to the newest evicted stamp, so only that prefix is filtered; the
-        longest line per rank is recounted only if an evicted line may have been it.
+        the prefix up to the newest evicted stamp, so only that prefix is filtered (in C:
+        the evicted entries themselves, long unread, are not read again); if an evicted
+        line may have been a rank's longest, the next longest is found in `_sizes`.
         """
-        gone = {id(e) for e in evicted}
-        newest = max(e.timestamp for e in evicted)
+        is_gone = set(map(id, evicted)).__contains__  # C-speed passes below: a tick evicts 25k
+        newest = max(timestamps_of(evicted))
         entries = self.entries
         end = bisect_right(entries, newest, key=_timestamp)
         head = entries[:end]
-        kept = [e for e in head if id(e) not in gone]
+        marks = list(map(is_gone, map(id, head)))
+        dropped = list(compress(head, marks))
         self.key = key
-        if len(kept) == len(head):
+        if not dropped:
             return 0
-        entries[:end] = kept
+        entries[:end] = compress(head, map(not_, marks))
         if self.rows is not None:
             rows = self.rows
             row_end = bisect_right(rows, newest, key=_timestamp)
-            keep = [id(r) not in gone for r in rows[:row_end]]
+            gone_rows = list(map(is_gone, map(id, rows[:row_end])))
+            keep = list(map(not_, gone_rows))
             kept_rows = list(compress(rows[:row_end], keep))
             self.rows_dropped += row_end - len(kept_rows)
             rows[:row_end] = kept_rows
-            self.ranks[:row_end] = bytes(compress(self.ranks[:row_end], keep))
-            widths = _ranked_rows(e for e in head if id(e) in gone)[2]
-            if any(0 < width >= most for width, most in zip(widths, self.longest, strict=True)):
-                self.longest = _ranked_rows(entries)[2]
-        return len(head) - len(kept)
+            ranks, widths = self.ranks[:row_end], self.widths[:row_end]
+            self.ranks[:row_end] = bytes(compress(ranks, keep))
+            self.widths[:row_end] = array("I", compress(widths, keep))
+            self._forget_sizes(_sizes(compress(widths, gone_rows), compress(ranks, gone_rows)))
+        return len(dropped)
+
+    def _forget_sizes(self, gone: Counter[int]) -> None:
+        """Bring the longest line per rank up to date after rows of these sizes left."""
+        ranks = len(self.longest)
+        sizes = self._sizes
+        if sizes is not None:
+            _take(sizes, gone)
+        widths = _longest_of(gone, ranks)
+        if any(0 < width >= most for width, most in zip(widths, self.longest, strict=True)):
+            if sizes is None:
+                sizes = self._sizes = _sizes(self.widths, self.ranks)
+            self.longest = _longest_of(sizes, ranks)
