@@ -7,7 +7,8 @@ kept ones). Each tick goes through `LogStore.add`, `keep_merged` and the pane's 
 `IngestMixin._take_arrived` runs them (the view of every row follows the merge). Prints
 ms per tick and µs per entry; `at_limit` replays the in-step ticks into buffers a third
 of the history long, so that once they are full every tick also evicts as much as it
-adds (a production flood: buffers are bounded), and counts only the ticks that evict.
+adds (a production flood: buffers are bounded), and counts only the ticks that evict;
+`trickle` shares the history among 30 containers that then receive 1,000 lines a second.
 Not a suite of `python -m bench` (no target): it explains the keys figures.
 """
 
@@ -76,6 +77,48 @@ def _replay(
     return spent, ticks, entries
 
 
+CONTAINERS = 30
+TRICKLE = 250
+"""Entries per tick of the many-containers replay: 1,000 lines a second."""
+
+
+def _trickle(stdout: list[Any], stderr: list[Any]) -> tuple[float, float]:
+    """(median, worst) seconds of a tick when `CONTAINERS` containers share the history
+    (each entry given to one of them in turn, in time order) and then trickle in
+    `TRICKLE` entries a tick: what a production server's dashboard does most of the time,
+    however much it holds."""
+    from logtui.models import LogEntry
+    from logtui.tui.store import Filter, FilteredView, LogStore
+
+    def given_to(entry: Any, name: str) -> LogEntry:
+        return LogEntry.from_compact(name, entry.stream, entry.compact())
+
+    names = [f"svc-{i:02d}" for i in range(CONTAINERS)]
+    ordered = sorted(stdout + stderr, key=lambda e: e.timestamp)
+    entries = [given_to(e, names[i % CONTAINERS]) for i, e in enumerate(ordered)]
+    history, tail = entries[: -CONTAINERS * 400], entries[-CONTAINERS * 400 :]
+    store = LogStore(max_lines_per_container=len(entries))
+    for name in names:
+        store.add(name, history[names.index(name) :: CONTAINERS])
+    view = FilteredView()
+    view.rebuild(store, Filter())
+    spent: list[float] = []
+    for at in range(0, len(tail), TRICKLE):
+        batch = tail[at : at + TRICKLE]
+        started = time.perf_counter()
+        evicted: list[Any] = []
+        for name in names:
+            evicted += store.add(name, [e for e in batch if e.container_name == name])
+        merged = store.keep_merged(None, max_overlap=max(4 * len(batch), 64))
+        if merged is None or view.follow(merged) is None:
+            view.settle()
+            view.add(batch)
+            view.remove(evicted)
+        spent.append(time.perf_counter() - started)
+    spent.sort()
+    return spent[len(spent) // 2], spent[-1]
+
+
 def run(lines: int = 300_000) -> dict[str, Any]:
     stdout, stderr = _entries(lines)
     result: dict[str, Any] = {}
@@ -86,6 +129,9 @@ def run(lines: int = 300_000) -> dict[str, Any]:
     spent, ticks, entries = _replay(stdout, stderr, 0, limit=lines // 3)
     result["tick_at_limit_ms"] = round(spent / ticks * 1000, 2)
     result["tick_at_limit_us_per_entry"] = round(spent / entries * 1e6, 3)
+    median, worst = _trickle(stdout, stderr)
+    result[f"tick_{CONTAINERS}_containers_trickle_ms"] = round(median * 1000, 2)
+    result[f"tick_{CONTAINERS}_containers_trickle_max_ms"] = round(worst * 1000, 2)
     return result
 
 

@@ -14,10 +14,11 @@ from array import array
 from bisect import bisect_right
 from collections import deque
 from collections.abc import Sequence
-from itertools import accumulate, islice
+from itertools import accumulate
 
 from ..models import LogEntry, message_sources
 from ..textsafe import strip_escapes
+from ._deque import deque_slice
 
 
 def searchable(message: str) -> str:
@@ -81,7 +82,7 @@ class SearchText:
             blocks.pop()  # not full: made again with the new entries
         start = blocks[-1][0] + len(blocks[-1][2]) - 1 if blocks else base
         stop = None if max_blocks is None else start - base + max_blocks * self.BLOCK
-        fresh = list(islice(buffer, start - base, stop))
+        fresh = deque_slice(buffer, start - base, stop)
         for offset in range(0, len(fresh), self.BLOCK):
             texts, skips = message_sources(fresh[offset : offset + self.BLOCK])
             joined = "".join(texts)

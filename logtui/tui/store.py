@@ -17,6 +17,7 @@ from itertools import chain, islice
 from operator import attrgetter
 
 from ..models import ERROR_LEVELS, LogEntry
+from ._deque import deque_slice
 from .merged import Merged, StoreState
 from .search_text import SearchText as SearchText
 from .search_text import compile_search as compile_search
@@ -303,7 +304,7 @@ class LogStore:
             if gone_after != gone_before:
                 return None
             buffer = self.buffers[name]
-            fresh.extend(islice(buffer, len(buffer) - (after - before), None))
+            fresh.extend(deque_slice(buffer, len(buffer) - (after - before)))
         fresh.sort(key=_timestamp)
         return fresh
 
