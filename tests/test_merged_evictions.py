@@ -95,3 +95,28 @@ def test_a_flood_at_the_line_limit_keeps_its_merge() -> None:
             assert current is merged
         merged = current
     assert len(merged.entries) == 200
+
+
+def test_evictions_wait_for_the_next_read_of_the_merges_within_a_bound(monkeypatch) -> None:
+    """A tick adds each container's batch in turn; what they evict is taken out of the kept
+    merge once, when it is next read, and no more than `MAX_UNSETTLED` entries wait (a
+    jumped-to range stops the reads, not the flood)."""
+    from logtui.tui import store as store_module
+
+    monkeypatch.setattr(store_module, "MAX_UNSETTLED", 8)
+    store = LogStore(max_lines_per_container=4)
+    for name in "ab":
+        store.add(name, [entry(name, s, "INFO", 1, 3) for s in range(4)])
+    kept = store.merged(None)
+    kept.ranked_rows()
+    store.add("a", [entry("a", 10, "INFO", 1, 3)])
+    store.add("b", [entry("b", 10, "INFO", 1, 3)])
+    assert len(store._unsettled) == 2  # both wait: nothing read the merge in between
+    assert len(kept.entries) == 8
+    assert store.merged(None) is kept  # read: settled, then extended in place
+    assert not store._unsettled
+    assert [id(e) for e in kept.entries] == [id(e) for e in fresh(store, ("a", "b")).entries]
+    for second in range(20, 40):  # nobody reads the merge: the waiting entries stay few
+        store.add("a", [entry("a", second, "INFO", 1, 3)])
+        assert len(store._unsettled) < 8
+    assert [id(e) for e in store.merged(None).entries] == [id(e) for e in fresh(store, ("a", "b")).entries]

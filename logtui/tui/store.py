@@ -73,6 +73,10 @@ def held_bytes(entries: Sequence[LogEntry]) -> int:
     return total
 
 
+MAX_UNSETTLED = 1 << 16
+"""Evicted entries held for the kept merges at most (`LogStore._settle`): a jumped-to time
+range stops the ticks' reads of the merges, not the flood."""
+
 SETTLED = 64
 """Scanning back in arrival order, this many older entries in a row end the scan: stdout
 and stderr interleave out of time order only by a little."""
@@ -119,6 +123,13 @@ class LogStore:
         """Entries ever evicted per container: with `_added`, it fixes a buffer's content."""
         self._merged: dict[tuple[str, ...], Merged] = {}
         self._texts: dict[str, SearchText] = {}
+        self._unsettled: list[LogEntry] = []
+        """Entries evicted since the kept merges were last read, not yet taken out of them
+        (`_settle`): a tick adds each container's batch in turn, and under a memory budget
+        each add evicts a little; taking each little out of a merge of a million rows
+        moved the whole of it (four lists) each time, 30 times a tick."""
+        self._evicted_then: dict[str, int] = {}
+        """`_evicted` when the first of those was evicted."""
 
     def _buffer(self, name: str) -> deque[LogEntry]:
         buffer = self.buffers.get(name)
@@ -155,9 +166,19 @@ class LogStore:
             self._evicted[name] += len(evicted)
         if self.max_bytes is not None and self.bytes > self.max_bytes:
             evicted += self._shed(self.bytes - self.max_bytes)
-        if evicted:
-            self._drop_from_merges(evicted, evicted_before)
+        if evicted and self._merged:
+            if not self._unsettled:
+                self._evicted_then = evicted_before
+            self._unsettled += evicted
+            if len(self._unsettled) >= MAX_UNSETTLED:  # nothing read the merges for long
+                self._settle()
         return evicted
+
+    def _settle(self) -> None:
+        """Take the entries evicted since the merges were last read out of them."""
+        if self._unsettled:
+            evicted, self._unsettled = self._unsettled, []
+            self._drop_from_merges(evicted, self._evicted_then)
 
     def _drop_from_merges(self, evicted: list[LogEntry], evicted_before: dict[str, int]) -> None:
         """Take evicted entries out of the kept merges (they must not hold them alive). A
@@ -221,6 +242,7 @@ class LogStore:
         self._evicted.clear()
         self._merged.clear()
         self._texts.clear()
+        self._unsettled = []
 
     @property
     def names(self) -> list[str]:
@@ -285,6 +307,7 @@ class LogStore:
     def _caught_up(self, chosen: tuple[str, ...], max_overlap: int | None = None) -> Merged | None:
         """The kept merge of `chosen` brought up to date, or None if there is none or it
         cannot be extended (evictions, or more overlap than `max_overlap`)."""
+        self._settle()
         cached = self._merged.get(chosen)
         if cached is None:
             return None
