@@ -8,7 +8,8 @@ kept ones). Each tick goes through `LogStore.add`, `keep_merged` and the pane's 
 ms per tick and µs per entry; `at_limit` replays the in-step ticks into buffers a third
 of the history long, so that once they are full every tick also evicts as much as it
 adds (a production flood: buffers are bounded), and counts only the ticks that evict;
-`trickle` shares the history among 30 containers that then receive 1,000 lines a second.
+`trickle` shares the history among 30 containers that then receive 1,000 lines a second,
+with and without a line limit and a memory budget that bind.
 Not a suite of `python -m bench` (no target): it explains the keys figures.
 """
 
@@ -82,13 +83,14 @@ TRICKLE = 250
 """Entries per tick of the many-containers replay: 1,000 lines a second."""
 
 
-def _trickle(stdout: list[Any], stderr: list[Any]) -> tuple[float, float]:
+def _trickle(stdout: list[Any], stderr: list[Any], bounded: bool) -> tuple[float, float]:
     """(median, worst) seconds of a tick when `CONTAINERS` containers share the history
     (each entry given to one of them in turn, in time order) and then trickle in
     `TRICKLE` entries a tick: what a production server's dashboard does most of the time,
-    however much it holds."""
+    however much it holds. `bounded`: under a memory budget a third of what the history
+    needs (every tick evicts, across containers) and a line limit per container."""
     from logtui.models import LogEntry
-    from logtui.tui.store import Filter, FilteredView, LogStore
+    from logtui.tui.store import Filter, FilteredView, LogStore, held_bytes
 
     def given_to(entry: Any, name: str) -> LogEntry:
         return LogEntry.from_compact(name, entry.stream, entry.compact())
@@ -97,7 +99,10 @@ def _trickle(stdout: list[Any], stderr: list[Any]) -> tuple[float, float]:
     ordered = sorted(stdout + stderr, key=lambda e: e.timestamp)
     entries = [given_to(e, names[i % CONTAINERS]) for i, e in enumerate(ordered)]
     history, tail = entries[: -CONTAINERS * 400], entries[-CONTAINERS * 400 :]
-    store = LogStore(max_lines_per_container=len(entries))
+    if bounded:
+        store = LogStore(len(history) // CONTAINERS // 2, max_bytes=held_bytes(history) // 3)
+    else:
+        store = LogStore(max_lines_per_container=len(entries))
     for name in names:
         store.add(name, history[names.index(name) :: CONTAINERS])
     view = FilteredView()
@@ -129,9 +134,11 @@ def run(lines: int = 300_000) -> dict[str, Any]:
     spent, ticks, entries = _replay(stdout, stderr, 0, limit=lines // 3)
     result["tick_at_limit_ms"] = round(spent / ticks * 1000, 2)
     result["tick_at_limit_us_per_entry"] = round(spent / entries * 1e6, 3)
-    median, worst = _trickle(stdout, stderr)
-    result[f"tick_{CONTAINERS}_containers_trickle_ms"] = round(median * 1000, 2)
-    result[f"tick_{CONTAINERS}_containers_trickle_max_ms"] = round(worst * 1000, 2)
+    for bounded in (False, True):
+        median, worst = _trickle(stdout, stderr, bounded)
+        key = f"tick_{CONTAINERS}_containers_trickle{'_budget' if bounded else ''}"
+        result[f"{key}_ms"] = round(median * 1000, 2)
+        result[f"{key}_max_ms"] = round(worst * 1000, 2)
     return result
 
 
