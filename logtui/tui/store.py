@@ -297,6 +297,10 @@ class LogStore:
         merged = self._merged[chosen] = Merged(chosen, key, entries)
         return merged
 
+    def keeps(self, names: Iterable[str] | None) -> bool:
+        """True when a merge of these containers (all if None) is kept."""
+        return self._chosen(names) in self._merged
+
     def keep_merged(self, names: Iterable[str] | None, max_overlap: int) -> Merged | None:
         """Bring the kept merge of these containers up to date now, if it exists and the new
         entries reach back over at most `max_overlap` kept ones (the cheap case: a tick's
