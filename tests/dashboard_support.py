@@ -3,15 +3,16 @@ a test's simulated host (its `host` fixture) with the test's own audit log and e
 
 from __future__ import annotations
 
+import contextlib
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable, Iterable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from textual.pilot import Pilot
 
-from logtui.simhost import SimulatedHost
+from logtui.simhost import ScriptedContainer, SimulatedHost
 from logtui.tui import create_app
 from logtui.tui.app import LogtuiApp
 from logtui.tui.store import iso
@@ -24,6 +25,21 @@ async def wait_for(pilot: Pilot, condition: Callable[[], Any], timeout: float = 
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {condition}")
         await pilot.pause(0.05)
+
+
+@contextlib.asynccontextmanager
+async def scripted_host(
+    names: Iterable[str], write_history: Callable[[ScriptedContainer, int], None]
+) -> AsyncIterator[SimulatedHost]:
+    """A simulated host (real SSH, in-process) of scripted containers `names`, the n-th
+    given its history by `write_history(container, n)`; tests write more as they go."""
+    containers = []
+    for offset, name in enumerate(names):
+        container = ScriptedContainer(name=name, image=f"example/{name}:1")
+        write_history(container, offset)
+        containers.append(container)
+    async with SimulatedHost(containers, poll_interval=0.05) as sim:
+        yield sim
 
 
 def app_factory(host: SimulatedHost, tmp_path: Path) -> Callable[..., LogtuiApp]:

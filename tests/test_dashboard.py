@@ -61,12 +61,7 @@ def quiet_logs() -> Any:
 async def host() -> AsyncIterator[SimulatedHost]:
     """Three scripted containers with a few lines of history each, then whatever tests write."""
     start = time.time() - 60
-    containers = []
-    for offset, name in enumerate(NAMES):
-        container = ScriptedContainer(name=name, image=f"example/{name}:1")
-        _write_history(container, start + offset * 0.7)
-        containers.append(container)
-    async with SimulatedHost(containers, poll_interval=0.05) as sim:
+    async with support.scripted_host(NAMES, lambda c, n: _write_history(c, start + n * 0.7)) as sim:
         yield sim
 
 

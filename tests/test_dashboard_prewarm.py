@@ -12,11 +12,9 @@ import time
 from collections.abc import AsyncIterator, Callable
 from itertools import chain
 from pathlib import Path
-from typing import Any
 
 import dashboard_support as support
 import pytest
-import structlog
 
 from logtui.simhost import ScriptedContainer, SimulatedHost
 from logtui.tui import _ingest
@@ -27,24 +25,17 @@ NAMES = ("web-app", "api-server", "database")
 LINES = 40
 
 
-@pytest.fixture(autouse=True)
-def quiet_logs() -> Any:
-    with structlog.testing.capture_logs():
-        yield
-
-
 @pytest.fixture
 async def host() -> AsyncIterator[SimulatedHost]:
     """Three containers with interleaved history, one of its entries two lines long."""
     start = time.time() - 120
-    containers = []
-    for offset, name in enumerate(NAMES):
-        container = ScriptedContainer(name=name, image=f"example/{name}:1")
+
+    def history(container: ScriptedContainer, offset: int) -> None:
         for i in range(LINES):
-            text = f"[INFO] {name} {i}" + ("\n  continued" if i == 7 else "")
+            text = f"[INFO] {container.name} {i}" + ("\n  continued" if i == 7 else "")
             container.write(text, "stdout", ts=round(start + i + offset / 3, 3))
-        containers.append(container)
-    async with SimulatedHost(containers, poll_interval=0.05) as sim:
+
+    async with support.scripted_host(NAMES, history) as sim:
         yield sim
 
 
