@@ -97,10 +97,11 @@ class IngestMixin:
             return
         if self.store.size < PREWARM_MIN or self._taken_last > QUIET:
             return
-        if self.query_one("#search").display or self.store.keeps(self.filter.names(self.store.names)):
+        if self.query_one("#search").display:
             return
-        self._prewarmed = self._generation
-        self.log_pane.rebuild(self.store)
+        self._prewarmed = self._generation  # once: a merge a key already built counts
+        if not self.store.keeps(self.filter.names(self.store.names)):
+            self.log_pane.rebuild(self.store)
 
     def _recount(self) -> None:
         now = self.clock()
