@@ -3,9 +3,9 @@
 A mixin of `LogtuiApp`. The followers only fill the bounded inbox; every TICK_S `_tick`
 takes at most TICK_BUDGET entries from it (a flood is drawn in slices, keys stay
 responsive), and every SLOW_TICK_S `_slow_tick` recounts rates. The error digest is built
-on a worker thread, at most once every DIGEST_EVERY_S, so templating many errors never
-stalls the UI. Kept apart from the app's layout and keys: this is the one place the UI
-takes in data.
+on a worker thread, at most once every DIGEST_EVERY_S (longer after a long one:
+DIGEST_PACE), so templating many errors never stalls the UI. Kept apart from the app's
+layout and keys: this is the one place the UI takes in data.
 """
 
 from __future__ import annotations
@@ -32,6 +32,10 @@ SLOW_TICK_S = 1.0
 """How often rates, error counts and the error pane are recomputed."""
 DIGEST_EVERY_S = 1.0
 """Least time between two error digests (templating tens of thousands of errors costs)."""
+DIGEST_PACE = 10
+"""A digest starts at least this many times its last build's time after that one started:
+over 30 containers' 125k errors a build takes ~190 ms of Python (mostly holding the GIL the
+UI thread needs), and errors arrive every second on a busy server."""
 PREWARM_MIN = 50_000
 """Entries held from which the kept merge is built ahead of the first level or filter key."""
 QUIET = 1_000
@@ -45,6 +49,8 @@ class IngestMixin:
     """Entries the last tick took in."""
     _prewarmed = -1
     """The window (`_generation`) whose kept merge was built ahead (`_prewarm`)."""
+    _digest_took = 0.0
+    """Seconds the last digest took, from its start to its arrival on the UI thread."""
 
     def _tick(self) -> None:
         with contextlib.suppress(NoMatches):  # the panes are gone: the app is closing
@@ -72,7 +78,7 @@ class IngestMixin:
             names = self.filter.names(self.store.names)
             merged = self.store.keep_merged(names, max_overlap=max(4 * len(added), self.MERGE_OVERLAP))
             self.log_pane.add(added, evicted, merged, anchor)
-        if self._errors_dirty and time.monotonic() - self._digest_started >= DIGEST_EVERY_S:
+        if self._errors_dirty and self._digest_due():
             self._refresh_digest()  # soon after errors arrive, at most once a second
         self._update_titles()
         self._update_status()
@@ -117,9 +123,10 @@ class IngestMixin:
     def _refresh_digest(self, force: bool = False) -> None:
         """Rebuild the error digest on a worker thread when errors or stream states changed."""
         problems = self._problems()
-        if not (self._errors_dirty or force or problems != self.digest.problems):
+        changed = problems != self.digest.problems  # a stream failed or recovered: shown now
+        if not (self._errors_dirty or force or changed):
             return
-        if self._digest_running and not force:
+        if (self._digest_running or not (changed or self._digest_due())) and not force:
             return  # the next slow tick tries again
         self._errors_dirty = False
         cutoff = iso(self.clock() - timedelta(hours=self.window_hours))
@@ -127,6 +134,13 @@ class IngestMixin:
         self._digest_running = True
         self._digest_started = time.monotonic()
         self._build_digest(errors, cutoff, self.window_hours, problems, self._generation)
+
+    def _digest_due(self) -> bool:
+        """Whether a new digest may start: a second after the last one started, or
+        `DIGEST_PACE` times as long as it took, so that it never takes more than a tenth of
+        the time."""
+        wait = max(DIGEST_EVERY_S, DIGEST_PACE * self._digest_took)
+        return time.monotonic() - self._digest_started >= wait
 
     @work(thread=True, group="digest", exit_on_error=False, description="error digest")
     def _build_digest(
@@ -148,6 +162,7 @@ class IngestMixin:
 
     def _digest_done(self, digest: ErrorDigest | None, generation: int) -> None:
         self._digest_running = False
+        self._digest_took = time.monotonic() - self._digest_started
         if digest is None or generation != self._generation:
             return
         self.digest = digest
