@@ -231,9 +231,10 @@ class Merged:
 
         At the line limit a flood evicts every tick; rebuilding the merge each time (a sort
         and an expansion of every entry) made key presses wait. Evicted entries all lie in
-        the prefix up to the newest evicted stamp, so only that prefix is filtered (in C:
-        the evicted entries themselves, long unread, are not read again); if an evicted
-        line may have been a rank's longest, the next longest is found in `_sizes`.
+        the prefix up to the newest evicted stamp, so only that prefix is filtered (by id,
+        in C: the evicted entries, long unread and cold in memory, are read only for their
+        stamps); if an evicted line may have been a rank's longest, the next longest is
+        found in `_sizes`.
         """
         is_gone = set(map(id, evicted)).__contains__  # C-speed passes below: a tick evicts 25k
         newest = max(timestamps_of(evicted))
