@@ -86,6 +86,20 @@ def _longest_of(sizes: Counter[int], ranks: int) -> list[int]:
     return longest
 
 
+def evicted_marks(evicted: list[LogEntry]) -> tuple[Callable[[int], bool], str]:
+    """What `gone_marks` needs of evicted entries: a test of an entry's id, and the newest
+    evicted stamp (the entries, long unread and cold in memory, are read for it only)."""
+    return set(map(id, evicted)).__contains__, max(timestamps_of(evicted))
+
+
+def gone_marks(rows: list[LogEntry], is_gone: Callable[[int], bool], newest: str) -> list[bool]:
+    """For each of the time-ordered `rows` up to the newest evicted stamp, whether it is an
+    evicted entry's: evicted entries are their containers' oldest, so they lie in that
+    prefix. By id, in C (a tick at the line limit evicts 25k)."""
+    end = bisect_right(rows, newest, key=_timestamp)
+    return list(map(is_gone, map(id, rows[:end])))
+
+
 StoreState = tuple[tuple[int, int], ...]
 """Per chosen container, the entries ever added to and evicted from its buffer: what it holds."""
 
@@ -231,26 +245,23 @@ class Merged:
 
         At the line limit a flood evicts every tick; rebuilding the merge each time (a sort
         and an expansion of every entry) made key presses wait. Evicted entries all lie in
-        the prefix up to the newest evicted stamp, so only that prefix is filtered (by id,
-        in C: the evicted entries, long unread and cold in memory, are read only for their
-        stamps); if an evicted line may have been a rank's longest, the next longest is
-        found in `_sizes`.
+        the prefix up to the newest evicted stamp, so only that prefix is filtered
+        (`gone_marks`); if an evicted line may have been a rank's longest, the next longest
+        is found in `_sizes`.
         """
-        is_gone = set(map(id, evicted)).__contains__  # C-speed passes below: a tick evicts 25k
-        newest = max(timestamps_of(evicted))
+        is_gone, newest = evicted_marks(evicted)
         entries = self.entries
-        end = bisect_right(entries, newest, key=_timestamp)
-        head = entries[:end]
-        marks = list(map(is_gone, map(id, head)))
+        marks = gone_marks(entries, is_gone, newest)
+        head = entries[: len(marks)]
         dropped = list(compress(head, marks))
         self.key = key
         if not dropped:
             return 0
-        entries[:end] = compress(head, map(not_, marks))
+        entries[: len(marks)] = compress(head, map(not_, marks))
         if self.rows is not None:
             rows = self.rows
-            row_end = bisect_right(rows, newest, key=_timestamp)
-            gone_rows = list(map(is_gone, map(id, rows[:row_end])))
+            gone_rows = gone_marks(rows, is_gone, newest)
+            row_end = len(gone_rows)
             keep = list(map(not_, gone_rows))
             kept_rows = list(compress(rows[:row_end], keep))
             self.rows_dropped += row_end - len(kept_rows)

@@ -14,12 +14,13 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from itertools import compress
-from operator import attrgetter
+from operator import attrgetter, not_
 from typing import TYPE_CHECKING
 
 from ..models import LEVEL_RANK, LogEntry
 from ..textsafe import strip_escapes
 from ._hosted import entry_host, entry_key, key_host
+from .merged import evicted_marks, gone_marks
 from .search_text import search_needles, searchable
 
 if TYPE_CHECKING:
@@ -249,13 +250,10 @@ class FilteredView:
         if not evicted or not self.rows:
             return 0
         self._unshare()
-        gone = {id(e) for e in evicted}
-        newest = max(e.timestamp for e in evicted)
-        end = bisect_right(self.rows, newest, key=_timestamp)
-        kept = [r for r in self.rows[:end] if id(r) not in gone]
-        removed = end - len(kept)
+        marks = gone_marks(self.rows, *evicted_marks(evicted))
+        removed = sum(marks)
         if removed:
-            self.rows[:end] = kept
+            self.rows[: len(marks)] = compress(self.rows[: len(marks)], map(not_, marks))
         return removed
 
     def row(self, index: int) -> tuple[LogEntry, int]:
