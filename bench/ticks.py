@@ -9,7 +9,8 @@ ms per tick and µs per entry; `at_limit` replays the in-step ticks into buffers
 of the history long, so that once they are full every tick also evicts as much as it
 adds (a production flood: buffers are bounded), and counts only the ticks that evict;
 `trickle` shares the history among 30 containers that then receive 1,000 lines a second,
-with and without a line limit and a memory budget that bind.
+with and without a line limit and a memory budget that bind; `searching` replays the
+in-step ticks into a pane showing a literal or a regex search's matches.
 Not a suite of `python -m bench` (no target): it explains the keys figures.
 """
 
@@ -41,16 +42,21 @@ def _entries(lines: int) -> tuple[list[Any], list[Any]]:
 
 
 def _replay(
-    stdout: list[Any], stderr: list[Any], lag: int, limit: int | None = None
+    stdout: list[Any], stderr: list[Any], lag: int, limit: int | None = None, search: str | None = None
 ) -> tuple[float, int, int]:
     """(seconds in the ticks, ticks, entries) for one replay; with a line `limit`, only
-    the ticks that evict count."""
-    from logtui.tui.store import Filter, FilteredView, LogStore
+    the ticks that evict count; with a `search`, the pane shows its matches (its search
+    over the history done), so each tick tests its live lines (`SearchView.add`)."""
+    from logtui.tui.search_view import SearchView
+    from logtui.tui.store import Filter, FilteredView, LogStore, compile_search
 
     store = LogStore(max_lines_per_container=limit or len(stdout) + len(stderr))
-    view = FilteredView()
     store.add(NAME, stdout[:10])
-    view.rebuild(store, Filter())  # a level switch once: the pane shares the kept merge
+    if search is None:
+        view = FilteredView()
+        view.rebuild(store, Filter())  # a level switch once: the pane shares the kept merge
+    else:
+        view = SearchView(Filter(None, "DEBUG", compile_search(search)[0]))
     spent, ticks, entries, taken, at_err = 0.0, 0, 0, 10, 0
     while taken < len(stdout):
         batch = stdout[taken : taken + TICK]
@@ -141,6 +147,9 @@ def run(lines: int = 300_000) -> dict[str, Any]:
         result[f"tick_lag_{lag}_us_per_entry"] = round(spent / entries * 1e6, 3)
     spent, ticks, entries = _replay(stdout, stderr, 0, limit=lines // 3)
     result["tick_at_limit_ms"] = round(spent / ticks * 1000, 2)
+    for kind, text in (("literal", "timeout|refused"), ("regex", r"time(out|d out)")):
+        spent, ticks, entries = _replay(stdout, stderr, 0, search=text)
+        result[f"tick_searching_{kind}_ms"] = round(spent / ticks * 1000, 2)
     result["tick_at_limit_us_per_entry"] = round(spent / entries * 1e6, 3)
     for bounded in (False, True):
         firsts: list[float] = []

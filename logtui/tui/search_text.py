@@ -84,21 +84,11 @@ class SearchText:
         stop = None if max_blocks is None else start - base + max_blocks * self.BLOCK
         fresh = deque_slice(buffer, start - base, stop)
         for offset in range(0, len(fresh), self.BLOCK):
-            texts, skips = message_sources(fresh[offset : offset + self.BLOCK])
-            joined = "".join(texts)
-            if "\x1b" in joined:  # coloured messages: their text without the escapes
-                _strip_coloured(texts, joined)
-                joined = "".join(texts)
-            text: str | bytes
-            if joined.isascii():  # the usual case: a bytes translation is several times faster
-                text = joined.encode("ascii").translate(_ASCII_LOWER)
-            elif any(c in joined for c in _FOLD_TRAPS):
+            block = lowered_block(fresh[offset : offset + self.BLOCK])
+            if block is None:
                 self.exact = False
                 break
-            else:
-                text = joined.lower()  # same length: only U+0130 grows, and it is a trap
-            starts = array("q", accumulate(map(len, texts), initial=0))
-            blocks.append((start + offset, text, starts, array("I", skips)))
+            blocks.append((start + offset, *block))
         covered = start + len(fresh)
         self.added = added if covered >= added or not self.exact else covered
         return self.added == added
@@ -106,22 +96,61 @@ class SearchText:
     def find(self, needles: Sequence[str], base: int) -> list[int]:
         """Numbers (from `base`) of the entries whose message contains a lower-case needle."""
         found: set[int] = set()
-        encoded = [n.encode("ascii") for n in needles]
         for first, text, starts, skips in self.blocks:
-            find = text.find
-            for needle in encoded if isinstance(text, bytes) else needles:
-                size = len(needle)
-                at = 0
-                while (hit := find(needle, at)) >= 0:  # type: ignore[arg-type]
-                    index = bisect_right(starts, hit) - 1
-                    begin = starts[index] + skips[index]
-                    if hit < begin:  # in the stamp or level tag before the message
-                        at = begin
-                        continue
-                    at = starts[index + 1]  # the next message: one hit per entry is enough
-                    if hit + size <= at and first + index >= base:  # not into the next one
-                        found.add(first + index - base)
+            found.update(first + i - base for i in _hits(text, starts, skips, needles) if first + i >= base)
         return sorted(found)
+
+
+def lowered_block(
+    entries: Sequence[LogEntry],
+) -> tuple[str | bytes, array[int], array[int]] | None:
+    """The entries' messages as a search sees them (`searchable`), lower-cased and laid end
+    to end: (that text, where each entry's text starts in it plus the end, where its message
+    starts in its text). None when the text holds a character lower-casing reads
+    differently from `re.IGNORECASE` (`_FOLD_TRAPS`)."""
+    texts, skips = message_sources(entries)
+    joined = "".join(texts)
+    if "\x1b" in joined:  # coloured messages: their text without the escapes
+        _strip_coloured(texts, joined)
+        joined = "".join(texts)
+    text: str | bytes
+    if joined.isascii():  # the usual case: a bytes translation is several times faster
+        text = joined.encode("ascii").translate(_ASCII_LOWER)
+    elif any(c in joined for c in _FOLD_TRAPS):
+        return None
+    else:
+        text = joined.lower()  # same length: only U+0130 grows, and it is a trap
+    return text, array("q", accumulate(map(len, texts), initial=0)), array("I", skips)
+
+
+def _hits(text: str | bytes, starts: array[int], skips: array[int], needles: Sequence[str]) -> set[int]:
+    """Indexes of the texts of a `lowered_block` whose message holds one of the needles."""
+    found: set[int] = set()
+    find = text.find
+    for needle in [n.encode("ascii") for n in needles] if isinstance(text, bytes) else needles:
+        size = len(needle)
+        at = 0
+        while (hit := find(needle, at)) >= 0:  # type: ignore[arg-type]
+            index = bisect_right(starts, hit) - 1
+            begin = starts[index] + skips[index]
+            if hit < begin:  # in the stamp or level tag before the message
+                at = begin
+                continue
+            at = starts[index + 1]  # the next message: one hit per entry is enough
+            if hit + size <= at:  # not into the next one
+                found.add(index)
+    return found
+
+
+def literal_select(entries: Sequence[LogEntry], needles: Sequence[str]) -> list[LogEntry] | None:
+    """The entries whose message (as a search sees it) holds one of the lower-case ASCII
+    needles, in their order, found at C speed over their joined text: a tick's live lines
+    under a search (a regex call per entry cost ~2.6 us, 50 ms a tick under a flood).
+    None when lower-casing would not agree with `re.IGNORECASE` on them: ask the pattern."""
+    block = lowered_block(entries)
+    if block is None:
+        return None
+    return [entries[i] for i in sorted(_hits(*block, needles))]
 
 
 def compile_search(text: str) -> tuple[re.Pattern[str], str | None]:

@@ -1,0 +1,85 @@
+"""A tick's live lines under a literal search are chosen at C speed over their joined text
+(`search_text.literal_select`, what `SearchView.live_select` runs): the same entries as
+testing each one with `re` (`Filter.select`), across case-folding traps, coloured,
+multi-line and prefixed messages and needles that would straddle two messages."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from test_search_blocks import LITERALS, entry, message
+
+from logtui.models import LogEntry
+from logtui.tui import search_view
+from logtui.tui.search_text import _FOLD_TRAPS, compile_search, literal_select, search_needles
+from logtui.tui.search_view import SearchView, live_matcher
+from logtui.tui.store import Filter
+
+NEEDLE_EDGES = ["out", "timeout ref", "out2025", "ok2025", "k92025", "d\nk", "]", "[info"]
+"""Needles that a joined text holds across two messages, or in a stamp or level tag only."""
+
+
+def _entry(rng: random.Random, i: int) -> LogEntry:
+    """A multi-line entry with its own message, or a one-line one as the parser's fast path
+    makes it: its message the end of its raw line, after the stamp and level tag that a
+    joined text also holds."""
+    level, text, prefix = rng.choice(["INFO", "ERROR"]), message(rng), rng.choice(["", "app: "])
+    if "\n" in text:
+        return entry("a", i, level, text, prefix)
+    raw = f"2025-08-16T14:00:{i % 60:02d}.{i:09d}Z {prefix}[{level}] {text}"
+    return LogEntry.of_line("a", level, raw, "stdout", len(raw) - len(text))
+
+
+def _batch(rng: random.Random) -> list[LogEntry]:
+    """Entries of `message`'s words; in most batches none holds a fold trap (any one sends
+    the whole batch back to `re`, so the joined path would go untested)."""
+    batch = [_entry(rng, i) for i in range(rng.randint(0, 60))]
+    if rng.random() < 0.8:
+        batch = [e for e in batch if not any(c in e.message for c in _FOLD_TRAPS)]
+    return batch
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_literal_select_equals_testing_each_entry(seed: int) -> None:
+    rng = random.Random(seed)
+    batch = _batch(rng)
+    trapped = any(c in e.message for e in batch for c in _FOLD_TRAPS)
+    for text in LITERALS + NEEDLE_EDGES:
+        pattern, _ = compile_search(text)
+        needles = search_needles(pattern)
+        if needles is None:  # a real regex ("a[b" is escaped: literal)
+            continue
+        found = literal_select(batch, needles)
+        want = Filter(pattern=pattern).select(batch)
+        if found is None:
+            assert trapped, text  # only a trap character sends it back to `re`
+        else:
+            assert [id(e) for e in found] == [id(e) for e in want], text
+
+
+@pytest.mark.parametrize("seed", range(20))
+@pytest.mark.parametrize("rust_from", [0, 10**9])
+def test_live_lines_under_a_literal_search_are_re_s_choice(seed: int, rust_from: int, monkeypatch) -> None:
+    """Through the view, by Rust (any batch) or by the joined text (every batch): level
+    filter, traps and all, the rows added are `re`'s."""
+    monkeypatch.setattr(search_view, "LIVE_RUST_MIN", rust_from)
+    rng = random.Random(seed)
+    for text in ["timeout|refused", "id", "k9", "stop", "31m", "ok\n", "out2025", "[info"]:
+        pattern, _ = compile_search(text)
+        chosen = Filter(None, rng.choice(["DEBUG", "ERROR"]), pattern)
+        view = SearchView(chosen)
+        batch = _batch(rng)
+        assert [id(e) for e in view.live_select(batch)] == [id(e) for e in chosen.select(batch)], text
+        if rust_from == 0 and batch:
+            assert live_matcher(pattern).literal_by_rust is not None  # the Rust path ran
+
+
+def test_the_joined_path_is_taken_for_plain_text() -> None:
+    """ASCII text (the usual case) is never handed back to `re`; a dotted capital I is."""
+    batch = [entry("a", i, "INFO", f"connection Refused {i}") for i in range(5)]
+    pattern, _ = compile_search("refused")
+    needles = search_needles(pattern)
+    assert needles is not None
+    assert literal_select(batch, needles) == batch
+    assert literal_select([*batch, entry("a", 9, "INFO", "\u0130d refused")], needles) is None
