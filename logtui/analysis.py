@@ -17,6 +17,7 @@ from operator import attrgetter
 from typing import Any
 
 from .error_columns import ErrorTable, Group, flagged, stamps_and_templates, time_order
+from .gc_pause import collector_paused
 from .models import ERROR_LEVELS, LogEntry, timestamps_of
 from .parser import strip_level_tag
 from .textsafe import strip_escapes
@@ -276,13 +277,18 @@ def error_summary(
     `critical_issues` lists every CRITICAL entry of every container in time order.
     `error_groups` (an extra key) lists repeated errors, most frequent first.
     """
+    with collector_paused():  # its dicts would start young collections that walk the columns
+        return _summary(logs, hours, now, recent)
+
+
+def _summary(
+    logs: Mapping[str, Sequence[LogEntry]], hours: float, now: datetime | None, recent: int
+) -> dict[str, Any]:
     blocks = []
     for name, entries in logs.items():
         errors = errors_only(entries)
         if errors:
             blocks.append((name, errors, list(flagged(map(_level, errors), "CRITICAL"))))
-    # The critical issues first: their dicts are most of the objects the garbage collector
-    # counts, so its collections run now, before the columns below exist to be walked.
     critical = list(chain.from_iterable(compress(errors, flags) for _, errors, flags in blocks))
     critical_stamps = timestamps_of(critical)
     issues = [
