@@ -6,15 +6,20 @@ multi-line and prefixed messages and needles that would straddle two messages.""
 from __future__ import annotations
 
 import random
+import subprocess
+import sys
 
 import pytest
 from test_search_blocks import LITERALS, entry, message
 
 from logtui.models import LogEntry
 from logtui.tui import search_view
+from logtui.tui.search_rust import rust_find
 from logtui.tui.search_text import _FOLD_TRAPS, compile_search, literal_select, search_needles
-from logtui.tui.search_view import SearchView, live_matcher
+from logtui.tui.search_view import SearchView
 from logtui.tui.store import Filter
+
+pytest.importorskip("polars")  # big live batches use it once it is loaded: loaded here
 
 NEEDLE_EDGES = ["out", "timeout ref", "out2025", "ok2025", "k92025", "d\nk", "]", "[info"]
 """Needles that a joined text holds across two messages, or in a stamp or level tag only."""
@@ -64,6 +69,13 @@ def test_live_lines_under_a_literal_search_are_re_s_choice(seed: int, rust_from:
     """Through the view, by Rust (any batch) or by the joined text (every batch): level
     filter, traps and all, the rows added are `re`'s."""
     monkeypatch.setattr(search_view, "LIVE_RUST_MIN", rust_from)
+    scans: list[int] = []
+
+    def counted(series, plan, unfit=()):  # type: ignore[no-untyped-def]
+        scans.append(len(series))
+        return rust_find(series, plan, unfit)
+
+    monkeypatch.setattr(search_view, "rust_find", counted)
     rng = random.Random(seed)
     for text in ["timeout|refused", "id", "k9", "stop", "31m", "ok\n", "out2025", "[info"]:
         pattern, _ = compile_search(text)
@@ -71,8 +83,7 @@ def test_live_lines_under_a_literal_search_are_re_s_choice(seed: int, rust_from:
         view = SearchView(chosen)
         batch = _batch(rng)
         assert [id(e) for e in view.live_select(batch)] == [id(e) for e in chosen.select(batch)], text
-        if rust_from == 0 and batch:
-            assert live_matcher(pattern).literal_by_rust is not None  # the Rust path ran
+    assert bool(scans) is (rust_from == 0)  # the path under test was taken (Polars is loaded)
 
 
 def test_the_joined_path_is_taken_for_plain_text() -> None:
@@ -83,3 +94,22 @@ def test_the_joined_path_is_taken_for_plain_text() -> None:
     assert needles is not None
     assert literal_select(batch, needles) == batch
     assert literal_select([*batch, entry("a", 9, "INFO", "\u0130d refused")], needles) is None
+
+
+def test_a_big_live_batch_does_not_import_polars_on_the_ui_thread() -> None:
+    """Until something else has loaded Polars (~0.2 s to import), big batches take the joined
+    text: a fresh interpreter's search view leaves it unloaded."""
+    script = """
+import sys
+from logtui.models import LogEntry
+from logtui.tui.search_text import compile_search
+from logtui.tui.search_view import LIVE_RUST_MIN, SearchView
+from logtui.tui.store import Filter
+raw = [f"2025-01-01T00:00:00.{i:09d}Z [INFO] request {i} timeout" for i in range(LIVE_RUST_MIN + 1)]
+batch = [LogEntry.of_line("a", "INFO", r, "stdout", 37) for r in raw]
+found = SearchView(Filter(pattern=compile_search("timeout")[0])).live_select(batch)
+assert len(found) == len(batch), len(found)
+print("polars" in sys.modules)
+"""
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False", out.stderr

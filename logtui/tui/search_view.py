@@ -17,6 +17,7 @@ that goes to the pattern's engine (`LiveMatcher`):
 from __future__ import annotations
 
 import re
+import sys
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -118,10 +119,12 @@ class LiveMatcher:
     def literal_select(self, entries: list[LogEntry]) -> list[LogEntry]:
         """For a literal plan: the entries whose message (as a search sees it) holds a
         needle, in their order, without a regex call per entry (~2.6 us each: a flood's
-        tick took 100 ms under a search). A big batch goes to Rust (one vectorised scan),
-        a small one to its joined lower-cased text; `re` decides what either cannot (fold
-        traps; linear for literal alternatives)."""
-        plan = self.literal_by_rust if len(entries) >= LIVE_RUST_MIN else None
+        tick took 100 ms under a search). A big batch goes to Rust (one vectorised scan)
+        once Polars is loaded (its import, ~0.2 s, is not paid on the UI thread), a small
+        one to its joined lower-cased text; `re` decides what either cannot (fold traps;
+        linear for literal alternatives)."""
+        big = len(entries) >= LIVE_RUST_MIN and "polars" in sys.modules  # never its import here
+        plan = self.literal_by_rust if big else None
         if plan is not None:
             series, unfit = block_series(entries)
             hits, trapped = rust_find(series, plan, unfit)
