@@ -98,7 +98,8 @@ def _trickle(stdout: list[Any], stderr: list[Any], bounded: bool, firsts: list[f
     to `firsts` the seconds of the first rebuild of the pane over everything held (the
     kept merge made) and of a level switch after it."""
     from logtui.models import LogEntry
-    from logtui.tui.store import Filter, FilteredView, LogStore, held_bytes
+    from logtui.tui.held import held_bytes
+    from logtui.tui.store import Filter, FilteredView, LogStore
 
     def given_to(entry: Any, name: str) -> LogEntry:
         return LogEntry.from_compact(name, entry.stream, entry.compact())

@@ -18,7 +18,8 @@ from logtui.config import DEFAULT_MEMORY_MB, load_settings, read_environment
 from logtui.models import LogEntry
 from logtui.simhost import ScriptedContainer, SimulatedHost
 from logtui.tui import create_app
-from logtui.tui.store import ENTRY_BYTES, STRING_BYTES, Filter, FilteredView, LogStore, held_bytes
+from logtui.tui.held import ENTRY_BYTES, STRING_BYTES, held_bytes
+from logtui.tui.store import Filter, FilteredView, LogStore
 
 MESSAGE = "x" * 40
 

@@ -11,8 +11,9 @@ from textual.widgets import Static
 
 from ..textsafe import one_line
 from .digest import GroupMatcher
+from .held import MB
 from .render import compact_count, safe_text
-from .store import MB, LogStore
+from .store import LogStore
 
 LEVEL_NAMES = {"DEBUG": "all", "INFO": "≥INFO", "WARNING": "≥WARNING", "ERROR": "≥ERROR"}
 

@@ -45,7 +45,8 @@ from ._reading import ReadingMixin
 from ._search import SearchMixin
 from ._status import LEVEL_NAMES, StatusMixin, window_label
 from .digest import DigestBuilder, ErrorDigest, GroupMatcher
-from .store import MB, Filter, LogStore, compile_search
+from .held import MB
+from .store import Filter, LogStore, compile_search
 
 __all__ = ["LEVEL_NAMES", "STATS_EVERY", "WINDOWS", "LogtuiApp", "StreamState", "window_label"]
 
