@@ -6,7 +6,8 @@ Rust regex releases the GIL while it scans; `re` runs in a child process that is
 cancel or past `search_job.BUDGET_S`). Matches found so far are shown as they come, the
 status says `searching… N found`; a new search, or Esc (which clears the search), cancels
 the one running. Live lines go through `SearchView` meanwhile and are merged in at the end,
-so the final rows are exactly what testing every entry gives.
+so the final rows are exactly what testing every entry gives. `SearchMixin` is the app's
+side: the search box and its keys (`/`, Esc, `n`/`N`).
 """
 
 from __future__ import annotations
@@ -14,11 +15,16 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
+
+from textual.css.query import NoMatches
+from textual.widgets import Input
 
 from . import search_job, search_prepare
 from .search_job import Outcome, SearchCaches, SearchJob, Snapshot
 from .search_rust import RegexBlocks
+from .search_text import compile_search
 from .search_view import SearchView, interactive, is_text_search, live_matcher
 
 if TYPE_CHECKING:
@@ -28,6 +34,11 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+PREPARE_S = 0.02
+PREPARE_BLOCKS = 2
+"""While the search box is open, every PREPARE_S this many blocks of search text are built
+(a few milliseconds each), so that Enter only scans. A big store's searches scan Polars
+blocks instead: those are built at once on a worker (`SearchRunner.prepare`)."""
 INLINE_MAX = 5_000
 """A literal search over at most this many entries runs at once on the UI thread (a few
 milliseconds); anything else runs on a worker."""
@@ -245,7 +256,8 @@ class SearchRunner:
 
 
 class SearchMixin:
-    """The app's side: the runner, made when the log pane exists, and the status's note."""
+    """The app's side: the runner, made when the log pane exists, the status's note, and
+    the search keys (`/`, Esc, `n`/`N`)."""
 
     search_note = ""
     """What the status says of the running search (` searching… 12 found`), or nothing."""
@@ -263,3 +275,69 @@ class SearchMixin:
     def search_busy(self) -> bool:
         """A search worker is using the search text: the UI must not build it now."""
         return self.search_runner is not None and self.search_runner.busy
+
+    # -- the keys ----------------------------------------------------------------------------
+
+    def action_search(self) -> None:
+        search = self.query_one("#search", Input)
+        search.display = True
+        search.value = self.search_text
+        search.focus()
+        if self._preparing is None:  # build the search text while the user types
+            self._preparing = self.set_interval(PREPARE_S, self._prepare_search)
+
+    def _prepare_search(self) -> None:
+        if self._preparing is None:
+            return  # a tick that was already queued when the timer was stopped
+        names = self.filter.names(self.shown_store.names)
+        try:
+            open_ = self.query_one("#search", Input).display
+        except NoMatches:  # the app is closing
+            open_ = False
+        runner = self.search_runner
+        if (
+            not open_
+            or (runner is not None and runner.prepare(self.shown_store, self.filter))  # big: blocks, aside
+            or (not self.search_busy and self.shown_store.prepare_text(names, PREPARE_BLOCKS))
+        ):
+            self._preparing.stop()
+            self._preparing = None
+
+    def search(self, text: str) -> None:
+        """Show only entries matching `text` (a regex, or literal if it is not one)."""
+        self.search_text = text
+        if not text:
+            self._apply_filter(replace(self.filter, pattern=None))
+            return
+        pattern, error = compile_search(text)
+        if error:
+            self.notify(error, title="search", severity="warning", markup=False)
+        self._apply_filter(replace(self.filter, pattern=pattern))
+        if not self.log_pane.view.rows and not self.log_pane.view.searching:  # else when it ends
+            self.notify(f"no lines match {text!r}", title="search", markup=False)
+
+    def action_clear_search(self) -> None:
+        search = self.query_one("#search", Input)
+        if search.display:
+            search.display = False
+            self.log_pane.focus()
+            if self.filter.pattern is None and self.search_runner is not None:
+                self.search_runner.forget()  # no search after all: drop what was prepared
+            return
+        if self.search_text:
+            self.search("")
+
+    def action_next_match(self) -> None:
+        self._jump(True)
+
+    def action_previous_match(self) -> None:
+        self._jump(False)
+
+    def _jump(self, forward: bool) -> None:
+        if self.filter.pattern is None:
+            self.notify("press / to search first", title="search")
+            return
+        if not self.log_pane.jump_to_match(forward):
+            self.notify("no match", title="search")
+        self._update_titles()
+        self._update_status()

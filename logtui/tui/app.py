@@ -46,7 +46,7 @@ from ._search import SearchMixin
 from ._status import LEVEL_NAMES, StatusMixin, window_label
 from .digest import DigestBuilder, ErrorDigest, GroupMatcher
 from .held import MB
-from .store import Filter, LogStore, compile_search
+from .store import Filter, LogStore
 
 __all__ = ["LEVEL_NAMES", "STATS_EVERY", "WINDOWS", "LogtuiApp", "StreamState", "window_label"]
 
@@ -54,11 +54,6 @@ WINDOWS: tuple[float, ...] = (0.25, 1.0, 6.0, 24.0)
 """Time windows `t` cycles through, in hours."""
 INBOX_LIMIT = 200_000
 """Entries waiting for the UI at which the followers stop reading (SSH pushes back)."""
-PREPARE_S = 0.02
-PREPARE_BLOCKS = 2
-"""While the search box is open, every PREPARE_S this many blocks of search text are built
-(a few milliseconds each), so that Enter only scans. A big store's searches scan Polars
-blocks instead: those are built at once on a worker (`SearchRunner.prepare`)."""
 POLL_S = 5.0
 """Pause between the end of one container poll and the start of the next: how soon a new
 container shows (an exited one shows at once: its log stream ends)."""
@@ -254,49 +249,11 @@ class LogtuiApp(OneHostMixin, IngestMixin, StatusMixin, ReadingMixin, RangeMixin
     def action_level(self, level: str) -> None:
         self._apply_filter(replace(self.filter, min_level=level))
 
-    def action_search(self) -> None:
-        search = self.query_one("#search", Input)
-        search.display = True
-        search.value = self.search_text
-        search.focus()
-        if self._preparing is None:  # build the search text while the user types
-            self._preparing = self.set_interval(PREPARE_S, self._prepare_search)
-
-    def _prepare_search(self) -> None:
-        if self._preparing is None:
-            return  # a tick that was already queued when the timer was stopped
-        names = self.filter.names(self.shown_store.names)
-        try:
-            open_ = self.query_one("#search", Input).display
-        except NoMatches:  # the app is closing
-            open_ = False
-        runner = self.search_runner
-        if (
-            not open_
-            or (runner is not None and runner.prepare(self.shown_store, self.filter))  # big: blocks, aside
-            or (not self.search_busy and self.shown_store.prepare_text(names, PREPARE_BLOCKS))
-        ):
-            self._preparing.stop()
-            self._preparing = None
-
     @on(Input.Submitted, "#search")
     def _search_submitted(self, event: Input.Submitted) -> None:
         self.search(event.value)
         event.input.display = False
         self.log_pane.focus()
-
-    def search(self, text: str) -> None:
-        """Show only entries matching `text` (a regex, or literal if it is not one)."""
-        self.search_text = text
-        if not text:
-            self._apply_filter(replace(self.filter, pattern=None))
-            return
-        pattern, error = compile_search(text)
-        if error:
-            self.notify(error, title="search", severity="warning", markup=False)
-        self._apply_filter(replace(self.filter, pattern=pattern))
-        if not self.log_pane.view.rows and not self.log_pane.view.searching:  # else when it ends
-            self.notify(f"no lines match {text!r}", title="search", markup=False)
 
     @on(ErrorPane.Chosen)
     def _error_chosen(self, event: ErrorPane.Chosen) -> None:
@@ -310,32 +267,6 @@ class LogtuiApp(OneHostMixin, IngestMixin, StatusMixin, ReadingMixin, RangeMixin
             self.search(event.pattern)
         if self.log_pane.view.rows:
             self.log_pane.focus()
-
-    def action_clear_search(self) -> None:
-        search = self.query_one("#search", Input)
-        if search.display:
-            search.display = False
-            self.log_pane.focus()
-            if self.filter.pattern is None and self.search_runner is not None:
-                self.search_runner.forget()  # no search after all: drop what was prepared
-            return
-        if self.search_text:
-            self.search("")
-
-    def action_next_match(self) -> None:
-        self._jump(True)
-
-    def action_previous_match(self) -> None:
-        self._jump(False)
-
-    def _jump(self, forward: bool) -> None:
-        if self.filter.pattern is None:
-            self.notify("press / to search first", title="search")
-            return
-        if not self.log_pane.jump_to_match(forward):
-            self.notify("no match", title="search")
-        self._update_titles()
-        self._update_status()
 
     @on(DataTable.RowHighlighted, "#containers")
     def _container_highlighted(self) -> None:
