@@ -9,14 +9,13 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 from itertools import chain, compress
 from operator import attrgetter
 from typing import Any
 
-from .error_columns import ErrorTable, Group, flagged, stamps_and_templates, time_order
+from .error_columns import ErrorGroup, ErrorTable, flagged, stamps_and_templates, time_order
 from .gc_pause import collector_paused
 from .models import ERROR_LEVELS, LogEntry, timestamps_of
 from .parser import strip_level_tag
@@ -207,32 +206,6 @@ def headline(message: str) -> str:
 # --- grouping -----------------------------------------------------------------------------
 
 
-@dataclass(slots=True)
-class ErrorGroup:
-    """Entries whose headlines share a template: one repeated error."""
-
-    template: str
-    count: int
-    level: str
-    """The worst level seen in the group."""
-    containers: tuple[str, ...]
-    """Sorted names of the containers where it occurred."""
-    first_seen: str
-    last_seen: str
-    example: LogEntry
-    """The most recent entry of the group."""
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "template": self.template,
-            "count": self.count,
-            "level": self.level,
-            "containers": list(self.containers),
-            "first_seen": self.first_seen,
-            "last_seen": self.last_seen,
-        }
-
-
 def group_errors(entries: Iterable[LogEntry]) -> list[ErrorGroup]:
     """Group the error entries (ERROR, CRITICAL) by template; others are ignored.
 
@@ -242,14 +215,14 @@ def group_errors(entries: Iterable[LogEntry]) -> list[ErrorGroup]:
     table = ErrorTable()
     stamps, templates = stamps_and_templates(errors, TemplateCache())
     table.add(errors, stamps, templates, range(len(errors)), flagged(map(_level, errors), "CRITICAL"))
-    return _ranked(table, table.groups())
+    return _ranked(table.groups())
 
 
-def _ranked(table: ErrorTable, groups: list[Group]) -> list[ErrorGroup]:
-    result = [ErrorGroup(*g[:-1], table.errors[g.example]) for g in groups]
-    result.sort(key=lambda g: g.last_seen, reverse=True)
-    result.sort(key=lambda g: g.count, reverse=True)  # stable: ties stay most recent first
-    return result
+def _ranked(groups: list[ErrorGroup]) -> list[ErrorGroup]:
+    """Most frequent first; of equal counts, the most recently seen first."""
+    groups.sort(key=lambda g: g.last_seen, reverse=True)
+    groups.sort(key=lambda g: g.count, reverse=True)  # stable: ties stay most recent first
+    return groups
 
 
 # --- the spec's error summary -------------------------------------------------------------
@@ -317,5 +290,5 @@ def _summary(
         "total_error_entries": len(table.errors),
         "error_breakdown": breakdown,
         "critical_issues": issues,
-        "error_groups": [g.to_dict() for g in _ranked(table, groups)],
+        "error_groups": [g.to_dict() for g in _ranked(groups)],
     }

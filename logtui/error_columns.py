@@ -13,13 +13,14 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from itertools import compress, islice, repeat
 from operator import add, attrgetter, eq, is_, le
-from typing import NamedTuple
+from typing import Any
 
 from .models import LogEntry
 
-__all__ = ["ErrorTable", "Group", "flagged", "spans", "stamps_and_templates", "time_order"]
+__all__ = ["ErrorGroup", "ErrorTable", "flagged", "spans", "stamps_and_templates", "time_order"]
 
 _container = attrgetter("container_name")
 
@@ -58,16 +59,30 @@ def spans(ranked: Sequence[str], order: Sequence[int]) -> tuple[dict[str, int], 
     return earliest, latest
 
 
-class Group(NamedTuple):
-    """One template's figures, as `analysis.ErrorGroup` holds them (`example` an index)."""
+@dataclass(slots=True)
+class ErrorGroup:
+    """Entries whose headlines share a template: one repeated error."""
 
     template: str
     count: int
     level: str
+    """The worst level seen in the group."""
     containers: tuple[str, ...]
+    """Sorted names of the containers where it occurred."""
     first_seen: str
     last_seen: str
-    example: int
+    example: LogEntry
+    """The most recent entry of the group."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "template": self.template,
+            "count": self.count,
+            "level": self.level,
+            "containers": list(self.containers),
+            "first_seen": self.first_seen,
+            "last_seen": self.last_seen,
+        }
 
 
 class ErrorTable:
@@ -116,7 +131,7 @@ class ErrorTable:
             self.seq += map(add, seq, repeat(offset))  # type: ignore[operator]
         self.blocks += 1
 
-    def groups(self, order: Sequence[int] | None = None) -> list[Group]:
+    def groups(self, order: Sequence[int] | None = None) -> list[ErrorGroup]:
         """Each template's figures, in the order of their first entry in `seq`.
 
         `order`: every index in time order, equal stamps in `seq`'s order (default: sorted
@@ -131,15 +146,16 @@ class ErrorTable:
         ranked = list(map(templates.__getitem__, order))
         earliest, latest = spans(ranked, order)
         counts = Counter(ranked if order is self.seq else map(templates.__getitem__, self.seq))
+        errors = self.errors
         return [
-            Group(
+            ErrorGroup(
                 template,
                 count,
                 "CRITICAL" if template in self.critical else "ERROR",
                 tuple(sorted(self.where[template])),
                 stamps[earliest[template]],
                 stamps[latest[template]],
-                latest[template],
+                errors[latest[template]],
             )
             for template, count in counts.items()
         ]
