@@ -5,7 +5,8 @@ by a `SearchJob` on a worker, and what the UI thread still has to test itself (l
 the lines of one entry for `n`/`N`, the highlights of the rows on screen) is a small batch
 that goes to the pattern's engine (`LiveMatcher`):
 
-- literal alternatives: `re` itself (linear for them);
+- literal alternatives: `re` itself (linear for them), except that a tick's live lines are
+  tested in one pass (`LiveMatcher.literal_select`);
 - Rust-translatable: Polars, linear; a text holding a trap character is asked of `re` in a
   child process (below);
 - the rest: `re` in a child process of the UI's own (`RegexProcess`), with `LIVE_S` per
@@ -36,10 +37,10 @@ from .store import MAX_WIDTH, Filter, FilteredView, _expand
 _timestamp = attrgetter("timestamp")
 
 LIVE_S = 0.25
+"""Longest the UI thread waits for `re` (in its child) on one small batch."""
 LIVE_RUST_MIN = 2_000
 """Live entries from which a literal search tests a batch with Rust (below: their joined
 text; Polars' fixed cost per call is ~0.1 ms)."""
-"""Longest the UI thread waits for `re` (in its child) on one small batch."""
 LIVE_START_S = 1.0
 """Longest it waits for that child to start (it is started when such a search begins)."""
 _OPEN, _CLOSE = "\ufdd0", "\ufdd1"
