@@ -10,18 +10,32 @@ its end.
 from __future__ import annotations
 
 import gc
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+
+_lock = threading.Lock()
+_pauses = 0
+"""Pauses under way, in any thread."""
+_resume = False
+"""Whether the collector was on when the first of them began (then the last turns it on)."""
 
 
 @contextmanager
 def collector_paused() -> Iterator[None]:
-    """No cyclic collection in the block; the collector is as it was afterwards. Another
-    thread's pause overlapping this one only shortens it (the first to end resumes)."""
-    was_enabled = gc.isenabled()
-    gc.disable()
+    """No cyclic collection in the block. Pauses may overlap across threads (the API may
+    be called from several): the collector stays off until the last one ends, and is then
+    as it was before the first began."""
+    global _pauses, _resume
+    with _lock:
+        if _pauses == 0:
+            _resume = gc.isenabled()
+            gc.disable()
+        _pauses += 1
     try:
         yield
     finally:
-        if was_enabled:
-            gc.enable()
+        with _lock:
+            _pauses -= 1
+            if _pauses == 0 and _resume:
+                gc.enable()

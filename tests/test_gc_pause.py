@@ -4,6 +4,8 @@ after an exception, and when it was off already); an error summary leaves it so.
 from __future__ import annotations
 
 import gc
+import sys
+import threading
 
 import pytest
 
@@ -31,6 +33,42 @@ def test_the_collector_is_paused_inside_and_as_it_was_after(enabled: bool, colle
     with pytest.raises(ValueError), collector_paused():
         raise ValueError("boom")
     assert gc.isenabled() is enabled
+
+
+def test_overlapping_pauses_end_with_the_collector_as_it_was(collector_state) -> None:
+    """Two pauses that overlap (two threads): off until the last ends, in either order."""
+    gc.enable()
+    for first_to_end in (0, 1):
+        pauses = [collector_paused(), collector_paused()]
+        for pause in pauses:
+            pause.__enter__()
+        pauses[first_to_end].__exit__(None, None, None)
+        assert not gc.isenabled()
+        pauses[1 - first_to_end].__exit__(None, None, None)
+        assert gc.isenabled()
+
+
+def test_pauses_from_many_threads_leave_the_collector_on(collector_state) -> None:
+    """Found by the attack pass: a pause that began while another ended could read "off",
+    then switch it off for good."""
+    gc.enable()
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as CPython allows
+
+    def pause_often() -> None:
+        for _ in range(5_000):
+            with collector_paused():
+                pass
+
+    try:
+        threads = [threading.Thread(target=pause_often) for _ in range(3)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert gc.isenabled()
 
 
 def test_no_collection_runs_during_a_summary(collector_state) -> None:

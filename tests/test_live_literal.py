@@ -8,6 +8,7 @@ from __future__ import annotations
 import random
 import subprocess
 import sys
+from collections import deque
 
 import pytest
 from test_search_blocks import LITERALS, entry, message
@@ -15,7 +16,7 @@ from test_search_blocks import LITERALS, entry, message
 from logtui.models import LogEntry
 from logtui.tui import search_view
 from logtui.tui.search_rust import rust_find
-from logtui.tui.search_text import _FOLD_TRAPS, compile_search, literal_select, search_needles
+from logtui.tui.search_text import _FOLD_TRAPS, SearchText, compile_search, literal_select, search_needles
 from logtui.tui.search_view import SearchView
 from logtui.tui.store import Filter
 
@@ -64,18 +65,25 @@ def test_literal_select_equals_testing_each_entry(seed: int) -> None:
 
 
 @pytest.mark.parametrize("seed", range(20))
-@pytest.mark.parametrize("rust_from", [0, 10**9])
-def test_live_lines_under_a_literal_search_are_re_s_choice(seed: int, rust_from: int, monkeypatch) -> None:
-    """Through the view, by Rust (any batch) or by the joined text (every batch): level
-    filter, traps and all, the rows added are `re`'s."""
-    monkeypatch.setattr(search_view, "LIVE_RUST_MIN", rust_from)
+@pytest.mark.parametrize("path", ["rust", "joined", "re"])
+def test_live_lines_under_a_literal_search_are_re_s_choice(seed: int, path: str, monkeypatch) -> None:
+    """Through the view, each batch by Rust, by its joined text or by `re` per entry (a
+    small batch): level filter, traps and all, the rows added are `re`'s."""
+    monkeypatch.setattr(search_view, "LIVE_BATCH_MIN", 10**9 if path == "re" else 0)
+    monkeypatch.setattr(search_view, "polars_loaded", lambda: path == "rust")
     scans: list[int] = []
+    joins: list[int] = []
 
     def counted(series, plan, unfit=()):  # type: ignore[no-untyped-def]
         scans.append(len(series))
         return rust_find(series, plan, unfit)
 
+    def joined(entries, needles):  # type: ignore[no-untyped-def]
+        joins.append(len(entries))
+        return literal_select(entries, needles)
+
     monkeypatch.setattr(search_view, "rust_find", counted)
+    monkeypatch.setattr(search_view, "literal_select", joined)
     rng = random.Random(seed)
     for text in ["timeout|refused", "id", "k9", "stop", "31m", "ok\n", "out2025", "[info"]:
         pattern, _ = compile_search(text)
@@ -83,7 +91,33 @@ def test_live_lines_under_a_literal_search_are_re_s_choice(seed: int, rust_from:
         view = SearchView(chosen)
         batch = _batch(rng)
         assert [id(e) for e in view.live_select(batch)] == [id(e) for e in chosen.select(batch)], text
-    assert bool(scans) is (rust_from == 0)  # the path under test was taken (Polars is loaded)
+    assert (bool(scans), bool(joins)) == (path == "rust", path == "joined")  # the path under test ran
+
+
+def test_an_escape_before_the_message_neither_moves_nor_swallows_it() -> None:
+    """Raw lines not made by the parser may hold escape sequences before the message (the
+    parser's stamp and level tag never do): the message is what is searched, and a
+    neighbour's match is not lost (found by the attack pass on the joined text)."""
+    batch = [
+        LogEntry("a", "t", "INFO", "timeout", "\x1b[1mtimeout"),
+        LogEntry.of_line("a", "INFO", "x\x1b[31mtimeout", "stdout", 3),
+        LogEntry.of_line("a", "INFO", "\x1b]x timeout", "stdout", 3),
+        LogEntry.of_line("a", "INFO", "\x9d timeout \x1b[0m", "stdout", 1),
+        LogEntry("a", "t", "INFO", "b", "\x1b[31mab"),
+        LogEntry("a", "t", "INFO", "a", "a"),
+    ]
+    for text in ["timeout", "31m", "a"]:
+        pattern, _ = compile_search(text)
+        needles = search_needles(pattern)
+        assert needles is not None
+        found = literal_select(batch, needles)
+        assert found is not None
+        assert [id(e) for e in found] == [id(e) for e in Filter(pattern=pattern).select(batch)], text
+        search_text = SearchText()
+        search_text.update(deque(batch), len(batch))
+        assert search_text.find(needles, 0) == [
+            i for i, e in enumerate(batch) if any(e is f for f in found)
+        ], text
 
 
 def test_the_joined_path_is_taken_for_plain_text() -> None:
@@ -103,9 +137,9 @@ def test_a_big_live_batch_does_not_import_polars_on_the_ui_thread() -> None:
 import sys
 from logtui.models import LogEntry
 from logtui.tui.search_text import compile_search
-from logtui.tui.search_view import LIVE_RUST_MIN, SearchView
+from logtui.tui.search_view import LIVE_BATCH_MIN, SearchView
 from logtui.tui.store import Filter
-raw = [f"2025-01-01T00:00:00.{i:09d}Z [INFO] request {i} timeout" for i in range(LIVE_RUST_MIN + 1)]
+raw = [f"2025-01-01T00:00:00.{i:09d}Z [INFO] request {i} timeout" for i in range(LIVE_BATCH_MIN + 1)]
 batch = [LogEntry.of_line("a", "INFO", r, "stdout", 37) for r in raw]
 found = SearchView(Filter(pattern=compile_search("timeout")[0])).live_select(batch)
 assert len(found) == len(batch), len(found)

@@ -27,15 +27,16 @@ def searchable(message: str) -> str:
     return strip_escapes(message) if "\x1b" in message else message
 
 
-def _strip_coloured(texts: list[str], joined: str) -> None:
-    """`searchable` on the texts (laid end to end in `joined`) that hold an ESC, in place,
-    found from the joined text so that the others cost nothing. A message starts after its
-    docker stamp and level tag, which hold no ESC, so the offsets of messages still hold."""
+def _strip_coloured(texts: list[str], skips: list[int], joined: str) -> None:
+    """For the texts (laid end to end in `joined`) that hold an ESC anywhere, in place: the
+    text becomes its message as a search sees it (`searchable`) and its skip 0, so that an
+    escape sequence before the message (in a raw line not made by the parser) can neither
+    move nor swallow it. Found from the joined text, so that the others cost nothing."""
     ends = list(accumulate(map(len, texts)))
     at = joined.find("\x1b")
     while at != -1:
         i = bisect_right(ends, at)
-        texts[i] = strip_escapes(texts[i])
+        texts[i], skips[i] = searchable(texts[i][skips[i] :]), 0
         at = joined.find("\x1b", ends[i])
 
 
@@ -111,7 +112,7 @@ def lowered_block(
     texts, skips = message_sources(entries)
     joined = "".join(texts)
     if "\x1b" in joined:  # coloured messages: their text without the escapes
-        _strip_coloured(texts, joined)
+        _strip_coloured(texts, skips, joined)
         joined = "".join(texts)
     text: str | bytes
     if joined.isascii():  # the usual case: a bytes translation is several times faster

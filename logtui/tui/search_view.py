@@ -38,9 +38,9 @@ _timestamp = attrgetter("timestamp")
 
 LIVE_S = 0.25
 """Longest the UI thread waits for `re` (in its child) on one small batch."""
-LIVE_RUST_MIN = 2_000
-"""Live entries from which a literal search tests a batch with Rust (below: their joined
-text; Polars' fixed cost per call is ~0.1 ms)."""
+LIVE_BATCH_MIN = 2_000
+"""Live entries from which a literal search tests a tick's batch in one pass (Rust, or the
+joined text); below, `re` per entry is as quick (Polars' fixed cost per call is ~0.1 ms)."""
 LIVE_START_S = 1.0
 """Longest it waits for that child to start (it is started when such a search begins)."""
 _OPEN, _CLOSE = "\ufdd0", "\ufdd1"
@@ -48,6 +48,11 @@ _OPEN, _CLOSE = "\ufdd0", "\ufdd1"
 
 interactive = RegexProcess("logtui-live")
 """The UI thread's `re` child (one per process; only for patterns Rust cannot run)."""
+
+
+def polars_loaded() -> bool:
+    """Whether Polars is imported already: the UI thread never pays its import (~0.2 s)."""
+    return "polars" in sys.modules
 
 
 def is_text_search(filter: Filter) -> bool:
@@ -119,13 +124,16 @@ class LiveMatcher:
 
     def literal_select(self, entries: list[LogEntry]) -> list[LogEntry]:
         """For a literal plan: the entries whose message (as a search sees it) holds a
-        needle, in their order, without a regex call per entry (~2.6 us each: a flood's
-        tick took 100 ms under a search). A big batch goes to Rust (one vectorised scan)
-        once Polars is loaded (its import, ~0.2 s, is not paid on the UI thread), a small
-        one to its joined lower-cased text; `re` decides what either cannot (fold traps;
-        linear for literal alternatives)."""
-        big = len(entries) >= LIVE_RUST_MIN and "polars" in sys.modules  # never its import here
-        plan = self.literal_by_rust if big else None
+        needle, in their order. A big batch is tested in one pass, not a regex call per
+        entry (~2.6 us each: a flood's tick took 100 ms under a search): by Rust (one
+        vectorised scan) once Polars is loaded (its import, ~0.2 s, is never paid on the
+        UI thread), else by its joined lower-cased text; `re` decides what either cannot
+        (fold traps; linear for literal alternatives). A small batch goes to `re`, which is
+        quicker there when most entries match (each hit in the joined text is a step of a
+        Python loop)."""
+        if len(entries) < LIVE_BATCH_MIN:
+            return Filter(pattern=self.pattern).select(entries)
+        plan = self.literal_by_rust if polars_loaded() else None
         if plan is not None:
             series, unfit = block_series(entries)
             hits, trapped = rust_find(series, plan, unfit)
