@@ -8,6 +8,10 @@ minutes: these tests then timed out.
 
 from __future__ import annotations
 
+import asyncio
+import subprocess
+import sys
+import threading
 import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -216,3 +220,62 @@ async def test_a_regex_over_200k_entries_completes_off_the_ui_thread_and_equals_
 
 def teardown_module() -> None:
     interactive.close()
+
+
+FREED_SCRIPT = """
+import asyncio, gc, sys, tempfile, time, weakref
+from pathlib import Path
+from logtui.simhost import ScriptedContainer, SimulatedHost
+from logtui.tui import create_app
+
+async def main():
+    box = ScriptedContainer(name="app", image="example/app:1")
+    for i in range(50):
+        text = f"[INFO] request {i} timed out" if i % 7 else f"[INFO] served {i}"
+        box.write(text, "stdout", ts=time.time() - 60 + i)
+    async with SimulatedHost([box], poll_interval=0.05) as host:
+        folder = Path(tempfile.mkdtemp())
+        app = create_app(host.settings(audit_log=folder / "audit.jsonl"), export_dir=folder)
+        async with app.run_test() as pilot:
+            while app.store.size < 50:
+                await pilot.pause(0.05)
+            await pilot.press("slash", *"time(out|d out)", "enter")
+            while app.log_pane.view.searching or not app.log_pane.view.rows:
+                await pilot.pause(0.05)
+        return weakref.ref(app)
+
+gone = asyncio.run(main())
+for _ in range(100):
+    gc.collect()
+    if gone() is None:
+        break
+    time.sleep(0.05)
+print("freed" if gone() is None else "alive")
+"""
+
+
+def test_a_closed_dashboard_is_freed_after_a_search() -> None:
+    """In a fresh interpreter (as the bench runs its suites, one after another): the app
+    that searched with Rust's engine and quit is freed. Its scan threads kept it, with
+    every entry it read, for the life of the process (found with the bench: 440k entries
+    still held after the keys suite): a thread keeps the `sys.stderr` of its start, which
+    Textual points at the running app."""
+    out = subprocess.run([sys.executable, "-c", FREED_SCRIPT], capture_output=True, text=True, timeout=60)
+    assert out.stdout.strip().splitlines()[-1:] == ["freed"], out.stderr[-2000:]
+
+
+async def test_the_scan_threads_end_with_the_app(make_app) -> None:
+    app = make_app()
+    async with app.run_test() as pilot:
+        await wait_for(pilot, lambda: loaded(app))
+        await search(pilot, "time(out|d out)")
+        await wait_for(pilot, lambda: not app.log_pane.view.searching and len(messages(app)) == 2)
+        assert scanning_threads(), "the search ran on the scan threads"
+    deadline = time.monotonic() + 5
+    while scanning_threads() and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+    assert not scanning_threads()
+
+
+def scanning_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name.startswith("logtui-scan")]

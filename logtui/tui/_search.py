@@ -23,7 +23,7 @@ from textual.widgets import Input
 
 from . import search_job, search_prepare
 from .search_job import Outcome, SearchCaches, SearchJob, Snapshot
-from .search_rust import RegexBlocks
+from .search_rust import RegexBlocks, close_scan_pool
 from .search_text import compile_search
 from .search_view import SearchView, interactive, is_text_search, live_matcher
 
@@ -161,12 +161,13 @@ class SearchRunner:
         self.blocks = {}  # not cleared: a cancelled job or preparation may still add to the old
 
     def close(self) -> None:
-        """The app is closing: stop the search and the `re` children."""
+        """The app is closing: stop the search, the `re` children and the scan threads."""
         self.stop_preparing()
         self.cancel(tell=False)
         if self.process is not None:
             self.process.close()
         interactive.close()
+        close_scan_pool()
 
     # -- on the worker ---------------------------------------------------------------------
 

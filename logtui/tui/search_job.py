@@ -237,7 +237,11 @@ class SearchJob:
                     if self.cancel.is_set():
                         return False
                     block = blocks.block(first, part.entries, part.base)
-                    pending.append((index, block.first - part.base, block, pool.submit(block.find, plan)))
+                    try:
+                        future = pool.submit(block.find, plan)
+                    except RuntimeError:  # the pool was shut down: the dashboard is closing
+                        return False
+                    pending.append((index, block.first - part.base, block, future))
                     while len(pending) > SCANS:
                         self._scanned(*pending.popleft(), trapped)
             while pending:

@@ -58,7 +58,10 @@ def prepare_blocks(snapshot: Snapshot, caches: SearchCaches, cancel: threading.E
             for first in blocks.starts(part.entries, part.base):
                 if cancel.is_set():
                     return False
-                cuts.append(pool.submit(_cut, blocks.block(first, part.entries, part.base)))
+                try:
+                    cuts.append(pool.submit(_cut, blocks.block(first, part.entries, part.base)))
+                except RuntimeError:  # the pool was shut down: the dashboard is closing
+                    return False
                 while len(cuts) > search_job.SCANS:
                     cuts.popleft().result()
         while cuts:

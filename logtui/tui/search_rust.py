@@ -239,8 +239,20 @@ class Block:
 @cache
 def scan_pool() -> ThreadPoolExecutor:
     """The threads that run `Block.find` (Polars' Rust, off the GIL) while a search job
-    builds the next block: made once, on the first search of a big store."""
+    builds the next block: made on the first search, until the dashboard closes."""
     return ThreadPoolExecutor(max_workers=SCAN_THREADS, thread_name_prefix="logtui-scan")
+
+
+def close_scan_pool() -> None:
+    """Let the scan threads end (the dashboard is closing); a later search makes new ones.
+
+    A thread keeps the `sys.stderr` of its start, which Textual points at the running app:
+    threads kept after the app kept the app alive, and every entry it held (found with the
+    bench: 440k entries still referenced once the keys suite's app had exited, which made
+    the suites after it in the same process slower and bigger)."""
+    if scan_pool.cache_info().currsize:
+        scan_pool().shutdown(wait=False)
+        scan_pool.cache_clear()
 
 
 def _holds(block: Block, entries: Sequence[LogEntry], base: int) -> bool:
