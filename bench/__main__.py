@@ -62,7 +62,7 @@ def _suites(quick: bool) -> dict[str, Callable[[], dict[str, Any]]]:
         "idle": lambda: idle.run(20 if quick else 60),
         "fuzz": lambda: fuzz_guard.run(100_000 if quick else 1_000_000, 1),
         "stock_sshd": lambda: stock_sshd.run(20 if quick else 60),
-        "fleet": lambda: fleet.run(20 if quick else 60, rounds=1 if quick else 3),
+        "fleet": lambda: fleet.run_fresh(20 if quick else 60, rounds=1 if quick else 3),
     }
 
 
