@@ -130,7 +130,13 @@ class FilteredView:
 
     def __init__(self, filter: Filter | None = None) -> None:
         self.filter = filter or Filter()
-        self.rows: list[LogEntry] = []
+        self._rows: list[LogEntry] = []
+        self._spare: list[LogEntry] = []
+        """The list the view fills in place with rows of its own (`_fill`): a level's mask
+        over the kept merge, or its copy of the merge's rows. A new list of up to a million
+        rows is walked by the next young garbage collection and again by a middle one
+        (5-20 ms each; every level key made one); this one is old, so neither walks it.
+        Emptied whenever the rows are another list, so that it keeps no entry alive."""
         self.width = 0
         """Widest message line seen, in characters (for horizontal scrolling)."""
         self._shared: Merged | None = None
@@ -141,7 +147,26 @@ class FilteredView:
         """The shared merge's (rows_added, rows_dropped) when last followed."""
 
     def __len__(self) -> int:
-        return len(self.rows)
+        return len(self._rows)
+
+    @property
+    def rows(self) -> list[LogEntry]:
+        """The rows in order: an entry once per line it shows."""
+        return self._rows
+
+    @rows.setter
+    def rows(self, rows: list[LogEntry]) -> None:
+        if rows is not self._spare and self._spare:
+            self._spare.clear()
+        self._rows = rows
+
+    def _fill(self, rows: Iterable[LogEntry]) -> None:
+        """Make `rows` the view's rows, in its own old list (`_spare`)."""
+        spare = self._spare
+        if rows is not spare:
+            spare.clear()
+            spare.extend(rows)  # from an iterator: no list in between
+        self._rows = spare
 
     def rebuild(self, store: LogStore, filter: Filter | None = None) -> None:
         """Recompute the rows from the store, optionally with a new filter.
@@ -161,7 +186,7 @@ class FilteredView:
             merged = store.merged(names)
             rows, ranks, longest = merged.ranked_rows()
             if min_rank:
-                self.rows = list(compress(rows, ranks.translate(_AT_LEAST[min_rank])))
+                self._fill(compress(rows, ranks.translate(_AT_LEAST[min_rank])))
             else:  # the merge's own rows, read only here (`_unshare` before any change)
                 self.rows, self._shared = rows, merged
                 self._counted = (merged.rows_added, merged.rows_dropped)
@@ -207,7 +232,7 @@ class FilteredView:
         """Own the rows before changing them (they may be the kept merge's)."""
         if self._shared is not None:
             if self.rows is self._shared.rows:
-                self.rows = list(self.rows)
+                self._fill(self.rows)
             self._shared = None
 
     def add(self, entries: Iterable[LogEntry]) -> int:
