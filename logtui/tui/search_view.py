@@ -224,8 +224,10 @@ class SearchView(FilteredView):
         self.searching = False
         self._early: list[LogEntry] = []
         """Live entries that matched while the search ran (newer than its snapshot)."""
-        self._gone: set[int] = set()
-        """Ids of entries evicted while the search ran."""
+        self._gone: dict[int, LogEntry] = {}
+        """Entries evicted while the search ran, by id. Kept, not only their ids: a freed
+        entry's id can be the next entry's, which `show` would then drop (found by an
+        attack pass: a matching live line, made right after an eviction, went missing)."""
         self.on_gave_up: Callable[[], None] | None = None
 
     def begin(self, filter: Filter) -> None:
@@ -235,12 +237,12 @@ class SearchView(FilteredView):
         self.width = 0
         self.searching = True
         self._early = []
-        self._gone = set()
+        self._gone = {}
 
     def end(self) -> None:
         self.searching = False
         self._early = []
-        self._gone = set()
+        self._gone = {}
 
     def show(self, outcome: Outcome, final: bool) -> None:
         """The matches found so far (or all of them), with the live entries that matched
@@ -266,7 +268,7 @@ class SearchView(FilteredView):
 
     def remove(self, evicted: list[LogEntry]) -> int:
         if self.searching:
-            self._gone.update(map(id, evicted))
+            self._gone.update(zip(map(id, evicted), evicted, strict=True))
         return super().remove(evicted)
 
     def live_select(self, entries: Iterable[LogEntry]) -> list[LogEntry]:
