@@ -161,7 +161,8 @@ class FilteredView:
         self._rows = rows
 
     def _fill(self, rows: Iterable[LogEntry]) -> None:
-        """Make `rows` the view's rows, in its own old list (`_spare`)."""
+        """Make `rows` the view's rows, in its own old list (`_spare`). `rows` must not read
+        that list: it is emptied first."""
         spare = self._spare
         if rows is not spare:
             spare.clear()
