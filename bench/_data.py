@@ -8,13 +8,36 @@ the baseline measures SSH rather than the simulator.
 
 from __future__ import annotations
 
+import json
+import os
 import shlex
+import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
+
+
+def repo_env(base: dict[str, str] | None = None) -> dict[str, str]:
+    """`base` (the environment by default) with this checkout first on PYTHONPATH: for the
+    processes a bench starts."""
+    env = dict(os.environ if base is None else base)
+    env["PYTHONPATH"] = f"{REPO}{os.pathsep}{env.get('PYTHONPATH', '')}"
+    return env
+
+
+def fresh_json(module: str, *args: str) -> Any:
+    """`python -m module args` in a fresh interpreter, its standard output read as JSON:
+    for suites whose memory figures must be their own, not the leftovers of the suites run
+    before them in this process."""
+    command = [sys.executable, "-m", module, *args]
+    out = subprocess.run(command, capture_output=True, text=True, check=True, cwd=REPO, env=repo_env())
+    return json.loads(out.stdout)
+
+
 ANCHOR_NS = 1_755_352_800 * 1_000_000_000
 """2025-08-16T14:00:00Z: fixed, so every run sees the same bytes."""
 NAME = "bulk"

@@ -26,7 +26,7 @@ from typing import Any
 
 from logtui.simhost.openssh import Sshd
 
-from ._data import NAME, REPO, BulkData, bulk_data, docker_script
+from ._data import NAME, BulkData, bulk_data, docker_script, repo_env
 
 
 def _peak_kib(pid: int) -> int | None:
@@ -54,8 +54,7 @@ def _run_cli(sshd: Sshd, out: Path, parse_workers: str | None) -> tuple[float, f
     nothing but the last moments. (`ru_maxrss` from `wait4` is not used: it counts the
     pages a forked child shares with this process before it execs, i.e. this process's
     own size after the ingest suite.)"""
-    env = {**os.environ, **sshd.settings_env(), "LOGTUI_COMMAND_TIMEOUT": "600"}
-    env["PYTHONPATH"] = f"{REPO}{os.pathsep}{env.get('PYTHONPATH', '')}"
+    env = repo_env({**os.environ, **sshd.settings_env(), "LOGTUI_COMMAND_TIMEOUT": "600"})
     if parse_workers is not None:
         env["LOGTUI_PARSE_WORKERS"] = parse_workers
     script = shutil.which("logtui")

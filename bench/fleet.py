@@ -301,12 +301,9 @@ def run_fresh(window_s: float = 30.0, rounds: int = 1) -> dict[str, Any]:
     """`run` in a fresh interpreter: `python -m bench` runs its suites one after another in
     one process, and the memory earlier suites leave to the allocator counted as the
     fleet's (a full run measured 699 MB against 103 run alone)."""
-    from ._data import REPO
+    from ._data import fresh_json
 
-    env = {**os.environ, "PYTHONPATH": f"{REPO}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
-    command = [sys.executable, "-m", "bench.fleet", "--window", str(window_s), "--rounds", str(rounds)]
-    out = subprocess.run(command, capture_output=True, text=True, check=True, cwd=REPO, env=env)
-    return json.loads(out.stdout)
+    return fresh_json("bench.fleet", "--window", str(window_s), "--rounds", str(rounds))
 
 
 def main() -> None:

@@ -10,7 +10,7 @@ import sys
 import time
 from typing import Any
 
-from ._data import REPO
+from ._data import repo_env
 
 
 def _wall(argv: list[str], env: dict[str, str]) -> float:
@@ -20,7 +20,7 @@ def _wall(argv: list[str], env: dict[str, str]) -> float:
 
 
 def run(repeat: int = 7) -> dict[str, Any]:
-    env = {**os.environ, "PYTHONPATH": f"{REPO}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
+    env = repo_env()
     script = shutil.which("logtui")
     command = [script, "--help"] if script else [sys.executable, "-m", "logtui", "--help"]
     _wall(command, env)  # warm the file cache and .pyc files

@@ -10,13 +10,12 @@ from __future__ import annotations
 import gc
 import json
 import os
-import subprocess
 import sys
 import threading
 import time
 from typing import Any
 
-from ._data import NAME, REPO, bulk_data
+from ._data import NAME, bulk_data, fresh_json
 
 
 def _rss() -> int:
@@ -147,12 +146,7 @@ def measure(lines: int) -> dict[str, Any]:
 
 def run(lines: int = 1_000_000) -> dict[str, Any]:
     """`measure` in a fresh interpreter, so the RSS figure is not polluted."""
-    env = {**os.environ, "PYTHONPATH": f"{REPO}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
-    out = subprocess.run(
-        [sys.executable, "-m", "bench.store_ops", str(lines)],
-        capture_output=True, text=True, check=True, cwd=REPO, env=env,
-    )  # fmt: skip
-    return json.loads(out.stdout)
+    return fresh_json("bench.store_ops", str(lines))
 
 
 if __name__ == "__main__":
