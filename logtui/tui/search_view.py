@@ -131,19 +131,18 @@ class LiveMatcher:
         (fold traps; linear for literal alternatives). A small batch goes to `re`, which is
         quicker there when most entries match (each hit in the joined text is a step of a
         Python loop)."""
-        if len(entries) < LIVE_BATCH_MIN:
-            return Filter(pattern=self.pattern).select(entries)
-        plan = self.literal_by_rust if polars_loaded() else None
-        if plan is not None:
-            series, unfit = block_series(entries)
-            hits, trapped = rust_find(series, plan, unfit)
-            search = self.pattern.search
-            hits += [i for i in trapped if search(searchable(entries[i].message)) is not None]
-            return [entries[i] for i in sorted(hits)]
-        found = literal_select(entries, self.plan.needles)
-        if found is None:
-            return Filter(pattern=self.pattern).select(entries)
-        return found
+        if len(entries) >= LIVE_BATCH_MIN:
+            plan = self.literal_by_rust if polars_loaded() else None
+            if plan is not None:
+                series, unfit = block_series(entries)
+                hits, trapped = rust_find(series, plan, unfit)
+                search = self.pattern.search
+                hits += [i for i in trapped if search(searchable(entries[i].message)) is not None]
+                return [entries[i] for i in sorted(hits)]
+            found = literal_select(entries, self.plan.needles)
+            if found is not None:
+                return found
+        return Filter(pattern=self.pattern).select(entries)
 
     def spans(self, text: str) -> list[tuple[int, int]]:
         """The non-empty matches in `text` (for highlighting); none when it gave up."""
