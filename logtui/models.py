@@ -8,6 +8,8 @@ from itertools import repeat
 from operator import attrgetter, getitem
 from typing import Any
 
+from .gc_pause import collector_paused
+
 LEVELS: tuple[str, ...] = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 """Levels in increasing severity; index in this tuple is the severity rank."""
 
@@ -97,15 +99,20 @@ class LogEntry:
 
     @classmethod
     def from_columns(cls, container_name: str, stream: str, columns: Columns) -> list[LogEntry]:
-        """The entries `columns` describes, all of one container and stream."""
+        """The entries `columns` describes, all of one container and stream.
+
+        With the cyclic collector paused: the new entries stay, form no cycle, and every
+        700 of them would start a young collection that walks them again (measured on the
+        bench's stdout in 256 KiB pieces: 775 -> 520 ns an entry)."""
         new = cls.__new__
         out: list[LogEntry] = []
         append = out.append
-        for level, raw, msg, ts, dts in zip(*columns, strict=True):
-            entry = new(cls)
-            entry.container_name, entry.stream, entry.level = container_name, stream, level
-            entry._raw, entry._msg, entry._ts, entry._dts = raw, msg, ts, dts
-            append(entry)
+        with collector_paused():
+            for level, raw, msg, ts, dts in zip(*columns, strict=True):
+                entry = new(cls)
+                entry.container_name, entry.stream, entry.level = container_name, stream, level
+                entry._raw, entry._msg, entry._ts, entry._dts = raw, msg, ts, dts
+                append(entry)
         return out
 
     @property

@@ -93,3 +93,45 @@ def test_no_collection_runs_during_a_summary(collector_state) -> None:
         gc.callbacks.remove(seen)
     assert len(passes) <= 1, passes
     assert len(summary["critical_issues"]) == 20_000 and gc.isenabled()
+
+
+def _collections_during(work) -> tuple[list[int], object]:
+    """The generations of the collections that start while `work()` runs, and its result."""
+    passes: list[int] = []
+
+    def seen(phase: str, info: dict) -> None:
+        if phase == "start":
+            passes.append(info["generation"])
+
+    gc.callbacks.append(seen)
+    try:
+        result = work()
+    finally:
+        gc.callbacks.remove(seen)
+    return passes, result
+
+
+def test_entries_built_from_a_workers_columns_start_no_collection(collector_state) -> None:
+    """The dashboard builds each chunk's entries from a parse worker's columns on its UI
+    thread: 20,000 new entries start at most the one collection their count starts when
+    the collector resumes (without the pause: one every 700 allocations)."""
+    gc.enable()
+    lines = [f"2025-01-01T00:00:00.{i:09d}Z request {i} served" for i in range(20_000)]
+    columns = (["INFO"] * len(lines), lines, [31] * len(lines), [None] * len(lines), [None] * len(lines))
+    passes, entries = _collections_during(lambda: LogEntry.from_columns("api", "stdout", columns))
+    assert len(passes) <= 1, passes
+    assert [e.message for e in entries[:2]] == ["request 0 served", "request 1 served"]
+    assert len(entries) == 20_000 and gc.isenabled()
+
+
+def test_a_chunk_parsed_starts_no_collection(collector_state) -> None:
+    """`StreamReader.feed` (in a parse worker, or in-process for the CLI and the API) parses
+    a chunk of 20,000 lines with the collector paused, and leaves it on."""
+    from logtui.reader import StreamReader
+
+    gc.enable()
+    chunk = "".join(f"2025-01-01T00:00:00.{i:09d}Z level=info msg=served id={i}\n" for i in range(20_000))
+    reader = StreamReader("api", "stdout", mask=True)
+    passes, entries = _collections_during(lambda: reader.feed(chunk.encode()))
+    assert len(passes) <= 1, passes
+    assert len(entries) + len(reader.close()) == 20_000 and gc.isenabled()
