@@ -42,6 +42,11 @@ def held(store: LogStore) -> list[LogEntry]:
     return list(chain.from_iterable(store.buffers.values()))
 
 
+def reachable(store: LogStore) -> list[LogEntry]:
+    """Every entry the store keeps alive: its lines, and the errors only its index holds."""
+    return list({id(e): e for e in chain(held(store), *store.errors.values())}.values())
+
+
 # -- the estimate --------------------------------------------------------------------------
 
 
@@ -86,7 +91,7 @@ def test_the_globally_oldest_entries_go_first_and_are_returned() -> None:
     evicted = store.add("a", [entry("a", s) for s in (6, 8)])
     assert seconds(evicted) == [("b", 1), ("a", 2)]
     assert seconds(store.entries()) == [("b", 3), ("a", 4), ("b", 5), ("a", 6), ("a", 8)]
-    assert store.bytes == held_bytes(held(store)) <= store.max_bytes
+    assert store.bytes == held_bytes(reachable(store)) <= store.max_bytes
     assert store.dropped == {"a": 2, "b": 1} and store.dropped_by_budget == {"a": 2, "b": 1}
     assert store.total_dropped_by_budget == 3
 
@@ -102,6 +107,73 @@ def test_a_chatty_container_pushes_out_a_quiet_ones_older_lines() -> None:
     store.add("quiet", [entry("quiet", 3, "ERROR", "disk full")])
     store.add("chatty", [entry("chatty", s) for s in range(20, 30)])
     assert [e.message for e in store.errors_since("quiet", "2025-08-16T14:00:00")] == ["disk full"]
+
+
+def test_errors_kept_past_their_lines_count_in_the_budget() -> None:
+    """Containers that log mostly errors: the error index keeps the errors whose lines went,
+    and they are held memory too. Everything the store keeps alive stays within the budget
+    (it held 14 times the budget when kept errors were not counted)."""
+    store = LogStore(max_lines_per_container=300, max_bytes=40 * COST)
+    for name in ("a", "b", "c"):
+        for start in range(0, 300, 20):
+            store.add(name, [entry(name, s, "ERROR") for s in range(start, start + 20)])
+    assert held_bytes(reachable(store)) == store.bytes <= store.max_bytes
+    assert store.size > 0  # the log pane still shows lines: kept errors take a share only
+
+
+def test_kept_errors_take_at_most_a_quarter_of_a_binding_budget() -> None:
+    store = LogStore(max_bytes=40 * COST)
+    for start in range(0, 400, 10):  # errors, and their lines pushed out by the budget
+        store.add("a", [entry("a", s, "ERROR" if s % 2 else "INFO") for s in range(start, start + 10)])
+    kept = [e for e in store.errors["a"] if e not in store.buffers["a"]]
+    assert kept and held_bytes(kept) <= store.max_bytes // 4
+    assert held_bytes(reachable(store)) == store.bytes <= store.max_bytes
+    # the newest errors are the ones kept, oldest first, and the log shows the newest lines
+    indexed = [int(e.timestamp[17:19]) + 60 * int(e.timestamp[14:16]) for e in store.errors["a"]]
+    assert indexed == sorted(indexed) and indexed[-1] == 399
+    assert seconds(list(store.buffers["a"]))[-1] == ("a", 399)
+
+
+def error_pane_sees_the_log(store: LogStore) -> None:
+    """The error index ends with the errors each buffer shows, the same entries in order."""
+    for name, buffer in store.buffers.items():
+        shown = [e for e in buffer if e.level in ("ERROR", "CRITICAL")]
+        assert list(store.errors[name])[len(store.errors[name]) - len(shown) :] == shown
+
+
+def test_errors_the_line_limit_kept_take_their_share_when_the_budget_binds() -> None:
+    store = LogStore(max_lines_per_container=10, max_bytes=40 * COST)
+    for name in "abc":  # each keeps 5 errors of the lines its limit dropped: 15 in all
+        store.add(name, [entry(name, s, "ERROR" if s % 2 else "INFO") for s in range(20)])
+    kept = [e for e in reachable(store) if e not in held(store)]  # 30 lines and 15 kept: it binds
+    assert 0 < len(kept) < 15 and held_bytes(kept) <= store.max_bytes // 4
+    assert store.size == 30  # the oldest kept errors went, and no line
+    assert held_bytes(reachable(store)) == store.bytes <= store.max_bytes
+    error_pane_sees_the_log(store)
+
+
+def test_a_full_error_index_and_a_binding_budget_keep_the_pane_and_the_log_in_step() -> None:
+    """Errors only, a small line limit (the index drops its own oldest kept errors), a
+    budget that sheds kept errors and lines in turn."""
+    store = LogStore(max_lines_per_container=4, max_bytes=9 * COST)
+    for start in range(0, 60, 3):
+        for name in "ab":
+            store.add(name, [entry(name, s, "ERROR") for s in range(start, start + 3)])
+            assert held_bytes(reachable(store)) == store.bytes <= store.max_bytes
+            error_pane_sees_the_log(store)
+            assert all(len(errors) <= 4 for errors in store.errors.values())
+    assert store.size > 0
+
+
+def test_the_line_limit_keeps_errors_and_counts_them() -> None:
+    """With no budget binding, errors outlive the lines the line limit dropped (the error
+    pane covers the window), and `bytes` counts them."""
+    store = LogStore(max_lines_per_container=4, max_bytes=1000 * COST)
+    store.add("a", [entry("a", 0, "ERROR", "disk full")] + [entry("a", s) for s in range(1, 9)])
+    assert [e.message for e in store.errors["a"]] == ["disk full"] and len(store.buffers["a"]) == 4
+    assert store.bytes == held_bytes(reachable(store)) == 4 * COST + held_bytes(list(store.errors["a"]))
+    store.clear()
+    assert store.bytes == 0 and not store.errors
 
 
 def test_the_line_limit_and_the_budget_count_apart() -> None:
@@ -161,7 +233,8 @@ def test_views_and_the_kept_merge_stay_exact_under_budget_evictions(seed: int) -
             clock[name] += 3 * rng.randrange(0, 3) if rng.random() < 0.9 else -6  # a late line
             batch.append(_random_entry(rng, name, max(clock[name], 0)))
         evicted = store.add(name, batch)
-        assert store.bytes == held_bytes(held(store)) <= store.max_bytes
+        assert store.bytes == held_bytes(reachable(store)) <= store.max_bytes
+        error_pane_sees_the_log(store)
         assert {id(e) for e in evicted}.isdisjoint(id(e) for e in held(store))
         for view in views:
             view.add(batch)

@@ -12,13 +12,13 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
-from heapq import heapify, heappop, heapreplace
 from itertools import chain, islice
 from operator import attrgetter
 
-from ..models import ERROR_LEVELS, LogEntry
+from ..models import LogEntry
 from ._deque import deque_slice
-from .held import ENTRY_BYTES, held_bytes, own_strings
+from .budget import ErrorIndex, shed
+from .held import held_bytes
 from .merged import Merged, StoreState
 from .search_text import SearchText as SearchText
 from .search_text import compile_search as compile_search
@@ -53,8 +53,9 @@ class LogStore:
     Two bounds: a line limit per container, and optionally one memory budget for all of
     them (`max_bytes`, by the `held_bytes` estimate), past which the oldest entries of any
     container go first, so a chatty container can push out a quiet one's older lines.
-    The error index outlives lines dropped from the main buffer, so the error summary still
-    covers the whole window when a chatty container overflows its buffer.
+    The error index outlives lines its container's line limit dropped, so the error summary
+    still covers the whole window when a chatty container overflows its buffer; those
+    errors count in the memory budget too, up to a share of it (`budget`).
     """
 
     def __init__(
@@ -68,9 +69,12 @@ class LogStore:
         self.max_bytes = max_bytes
         """The memory budget of all buffers together, in bytes (None: only the line limit)."""
         self.bytes = 0
-        """The estimated memory of the entries in the buffers (`held_bytes`)."""
+        """The estimated memory of the entries held (`held_bytes`): the buffers', and the
+        errors only the error index still holds."""
         self.buffers: dict[str, deque[LogEntry]] = {}
-        self.errors: dict[str, deque[LogEntry]] = {}
+        self._index = ErrorIndex(max_lines_per_container)
+        self.errors: dict[str, deque[LogEntry]] = self._index.entries
+        """Each container's error entries, oldest first (the error index)."""
         self.dropped: dict[str, int] = {}
         """Entries dropped per container, by its line limit or by the memory budget."""
         self.dropped_by_budget: dict[str, int] = {}
@@ -95,7 +99,7 @@ class LogStore:
         buffer = self.buffers.get(name)
         if buffer is None:
             buffer = self.buffers[name] = deque(maxlen=self.max_lines)
-            self.errors[name] = deque(maxlen=self.max_lines)
+            self._index.open(name)
             self.dropped[name] = 0
             self.dropped_by_budget[name] = 0
             self._added[name] = 0
@@ -116,12 +120,10 @@ class LogStore:
             if over > len(buffer):
                 evicted += batch[: over - len(buffer)]
         buffer.extend(batch)
-        self.errors[name].extend([e for e in batch if e.level in ERROR_LEVELS])
         self.received += len(batch)
         self._added[name] += len(batch)
-        self.bytes += held_bytes(batch)
+        self.bytes += held_bytes(batch) - self._index.add(name, batch, evicted)
         if evicted:
-            self.bytes -= held_bytes(evicted)
             self.dropped[name] += len(evicted)
             self._evicted[name] += len(evicted)
         if self.max_bytes is not None and self.bytes > self.max_bytes:
@@ -153,47 +155,20 @@ class LogStore:
                 del self._merged[chosen]
 
     def _shed(self, excess: int) -> list[LogEntry]:
-        """Evict at least `excess` estimated bytes, oldest first across containers (the
-        buffer whose head has the oldest stamp; container order breaks ties)."""
-        buffers, wanted = self.buffers, excess
-        heads = [(b[0].timestamp, i, n) for i, (n, b) in enumerate(buffers.items()) if b]
-        heapify(heads)
-        shed: list[LogEntry] = []
-        append = shed.append
-        while excess > 0 and heads:
-            _, index, name = heads[0]
-            buffer = buffers[name]
-            popleft = buffer.popleft
-            # This buffer goes first until its head is newer than the next oldest head
-            # among the others (the smaller of the root's two children in the heap).
-            bound = min(heads[1:3], default=None)
-            bound_ts, bound_index = (bound[0], bound[1]) if bound is not None else (None, 0)
-            taken = len(shed)
-            while excess > 0 and buffer:
-                if bound_ts is not None:
-                    ts = buffer[0].timestamp
-                    if ts > bound_ts or (ts == bound_ts and index > bound_index):
-                        break
-                entry = popleft()
-                excess -= ENTRY_BYTES + len(entry._raw)
-                if entry._msg.__class__ is str or entry._dts is not None:
-                    excess -= own_strings(entry)
-                append(entry)
-            taken = len(shed) - taken
+        """Evict at least `excess` estimated bytes, oldest first across containers."""
+        assert self.max_bytes is not None
+        evicted, counts, freed = shed(self.buffers, self._index, excess, self.max_bytes)
+        for name, taken in counts.items():
             self.dropped[name] += taken
             self.dropped_by_budget[name] += taken
             self._evicted[name] += taken
-            if buffer:
-                heapreplace(heads, (buffer[0].timestamp, index, name))
-            else:
-                heappop(heads)
-        self.bytes -= wanted - excess
-        return shed
+        self.bytes -= freed
+        return evicted
 
     def clear(self) -> None:
         """Forget everything (a new time window reloads history)."""
         self.buffers.clear()
-        self.errors.clear()
+        self._index.clear()
         self.dropped.clear()
         self.dropped_by_budget.clear()
         self.received = 0
