@@ -135,10 +135,16 @@ def test_kept_errors_take_at_most_a_quarter_of_a_binding_budget() -> None:
 
 
 def error_pane_sees_the_log(store: LogStore) -> None:
-    """The error index ends with the errors each buffer shows, the same entries in order."""
+    """The error index ends with the errors each buffer shows, the same entries in order;
+    what it holds before those (kept errors) it counts right."""
+    kept = []
     for name, buffer in store.buffers.items():
         shown = [e for e in buffer if e.level in ("ERROR", "CRITICAL")]
-        assert list(store.errors[name])[len(store.errors[name]) - len(shown) :] == shown
+        errors = list(store.errors[name])
+        assert errors[len(errors) - len(shown) :] == shown
+        assert store._index.kept[name] == len(errors) - len(shown)
+        kept += errors[: len(errors) - len(shown)]
+    assert store._index.kept_bytes == held_bytes(kept)
 
 
 def test_errors_the_line_limit_kept_take_their_share_when_the_budget_binds() -> None:

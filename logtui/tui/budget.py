@@ -67,8 +67,9 @@ class ErrorIndex:
         new = _errors(batch)
         gone_errors = _errors(evicted)  # the oldest of the index's rest, once `new` is in
         kept = self.kept[name] + len(gone_errors)
-        self.kept_bytes += held_bytes(gone_errors)
-        freed = held_bytes(evicted) - held_bytes(gone_errors)
+        kept_now = held_bytes(gone_errors)
+        self.kept_bytes += kept_now
+        freed = held_bytes(evicted) - kept_now if evicted else 0
         over = len(index) + len(new) - self.max_lines
         if over > 0:  # kept ones only: the buffer itself holds at most max_lines errors
             dropped = held_bytes(list(islice(chain(index, new), over)))
@@ -111,9 +112,9 @@ def _after_bound(bound: tuple[str, int, str] | None, order: int) -> Callable[[st
 def _shed_lines(
     buffers: dict[str, deque[LogEntry]], index: ErrorIndex, excess: int, kept_room: int
 ) -> tuple[list[LogEntry], dict[str, int], int]:
-    """The oldest lines of any container until `excess` bytes are freed, or the errors
-    among them (kept, not freed) outgrow `kept_room`. Returns the lines, how many per
-    container, and the bytes freed."""
+    """The oldest lines of any container, their errors kept, until the bytes freed and the
+    kept errors past `kept_room` (the caller drops those next) make up `excess`. Returns
+    the lines, how many per container, and the bytes freed."""
     kept = index.kept
     heads = [(b[0].timestamp, i, n) for i, (n, b) in enumerate(buffers.items()) if b]
     heapify(heads)
@@ -121,7 +122,7 @@ def _shed_lines(
     shed: list[LogEntry] = []
     counts: dict[str, int] = {}
     append = shed.append
-    while excess > 0 and heads and index.kept_bytes <= kept_room:
+    while excess > max(0, index.kept_bytes - kept_room) and heads:
         _, order, name = heads[0]
         buffer = buffers[name]
         # This buffer goes first until its head is newer than the next oldest head among
@@ -129,17 +130,13 @@ def _shed_lines(
         after = _after_bound(min(heads[1:3], default=None), order)
         taken = len(shed)
         popleft = buffer.popleft
-        while excess > 0 and buffer and not after(buffer[0].timestamp):
+        while excess > max(0, index.kept_bytes - kept_room) and buffer and not after(buffer[0].timestamp):
             entry = popleft()
-            cost = _cost(entry)
             if entry.level in ERROR_LEVELS:  # kept: the first of the index not kept yet
                 kept[name] += 1
-                index.kept_bytes += cost
-                append(entry)
-                if index.kept_bytes > kept_room:
-                    break
-                continue
-            excess -= cost
+                index.kept_bytes += _cost(entry)
+            else:
+                excess -= _cost(entry)
             append(entry)
         counts[name] = counts.get(name, 0) + len(shed) - taken
         if buffer:
@@ -152,23 +149,19 @@ def _shed_lines(
 def shed(
     buffers: dict[str, deque[LogEntry]], index: ErrorIndex, excess: int, budget: int
 ) -> tuple[list[LogEntry], dict[str, int], int]:
-    """Free at least `excess` estimated bytes of a `budget`: kept errors past their share
-    first, then the oldest lines (their errors kept). Returns the lines evicted from the
-    buffers (views and merges drop them), how many per container, and the bytes freed."""
+    """Free at least `excess` estimated bytes of a `budget` (held: more than it): kept
+    errors past their share first, then the oldest lines (their errors kept), then kept
+    errors past their share again. Returns the lines evicted from the buffers (views and
+    merges drop them), how many per container, and the bytes freed."""
     kept_room = budget // KEPT_SHARE
     wanted = excess
-    shed: list[LogEntry] = []
+    if index.kept_bytes > kept_room:
+        excess -= index.shed_kept(index.kept_bytes - kept_room)
+    lines: list[LogEntry] = []
     counts: dict[str, int] = {}
-    while excess > 0:
-        if index.kept_bytes > kept_room:  # down to their share, even past `excess`
-            excess -= index.shed_kept(index.kept_bytes - kept_room)
-            continue
-        lines, taken, freed = _shed_lines(buffers, index, excess, kept_room)
-        if not lines:  # no line left: only kept errors hold the budget
-            excess -= index.shed_kept(excess)
-            break
-        shed += lines
-        for name, count in taken.items():
-            counts[name] = counts.get(name, 0) + count
+    if excess > 0:
+        lines, counts, freed = _shed_lines(buffers, index, excess, kept_room)
         excess -= freed
-    return shed, counts, wanted - excess
+    if index.kept_bytes > kept_room:  # this frees what the lines left of `excess`, or
+        excess -= index.shed_kept(index.kept_bytes - kept_room)  # no line is left at all
+    return lines, counts, wanted - excess
