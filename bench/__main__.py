@@ -46,11 +46,24 @@ TARGETS: dict[str, tuple[str, float | None]] = {
     "fleet_12_hosts_idle_commands_per_min": ("<=", 216),
     "fleet_12_hosts_rss_mb": ("min", None),
     "fleet_12_hosts_key_to_frame_p99_ms": ("<=", 50),
+    "budget_error_flood_rss_ratio": ("<=", 1.0),  # RSS growth / LOGTUI_MEMORY_MB (bench/budget.py)
 }
 
 
 def _suites(quick: bool) -> dict[str, Callable[[], dict[str, Any]]]:
-    from . import cli_json, fleet, fuzz_guard, idle, ingest, keys, live, startup, stock_sshd, store_ops
+    from . import (
+        budget,
+        cli_json,
+        fleet,
+        fuzz_guard,
+        idle,
+        ingest,
+        keys,
+        live,
+        startup,
+        stock_sshd,
+        store_ops,
+    )
 
     return {
         "ingest": lambda: ingest.run(1_000_000, repeat=1 if quick else 3),
@@ -63,6 +76,7 @@ def _suites(quick: bool) -> dict[str, Callable[[], dict[str, Any]]]:
         "fuzz": lambda: fuzz_guard.run(100_000 if quick else 1_000_000, 1),
         "stock_sshd": lambda: stock_sshd.run(20 if quick else 60),
         "fleet": lambda: fleet.run_fresh(20 if quick else 60, rounds=1 if quick else 3),
+        "budget": lambda: budget.run(200 if quick else 400),
     }
 
 

@@ -41,7 +41,8 @@ def _batch(name: str, c: int, tick: int) -> list[Any]:
             if error
             else f"INFO request {i} served in {i % 97}ms "
         ) + "x" * 130
-        batch.append(LogEntry(name, stamp[:26], "ERROR" if error else "INFO", text, f"{stamp} {text}", "stdout", stamp))
+        level = "ERROR" if error else "INFO"
+        batch.append(LogEntry(name, stamp[:26], level, text, f"{stamp} {text}", "stdout", stamp))
     return batch
 
 
