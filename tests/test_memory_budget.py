@@ -13,6 +13,7 @@ from typing import Any
 import dashboard_support as support
 import pytest
 import structlog
+from rich.text import Text
 
 from logtui.config import DEFAULT_MEMORY_MB, load_settings, read_environment
 from logtui.models import LogEntry
@@ -182,6 +183,22 @@ def test_the_line_limit_keeps_errors_and_counts_them() -> None:
     assert store.bytes == 0 and not store.errors
 
 
+def test_the_store_says_which_bound_let_errors_of_a_window_go() -> None:
+    store = LogStore(max_lines_per_container=3, max_bytes=1000 * COST)
+    store.add("a", [entry("a", s, "ERROR") for s in range(5)])  # the index holds 3: 0 and 1 go
+    assert store.errors_lost("2025-08-16T14:00:00") == "line limit"
+    assert store.errors_lost("2025-08-16T14:00:01.5") == ""  # nothing of that window went
+    budget = LogStore(max_bytes=8 * COST)
+    for start in range(0, 40, 4):
+        budget.add("a", [entry("a", s, "ERROR") for s in range(start, start + 4)])
+    oldest_held = min(e.timestamp for e in budget.errors["a"])
+    assert oldest_held > "2025-08-16T14:00:01"  # the budget let the oldest errors go
+    assert budget.errors_lost("2025-08-16T14:00:00") == "memory budget"
+    assert budget.errors_lost(oldest_held) == ""  # a window from there lost nothing
+    budget.clear()
+    assert budget.errors_lost("") == ""
+
+
 def test_the_line_limit_and_the_budget_count_apart() -> None:
     store = LogStore(max_lines_per_container=4, max_bytes=6 * COST)
     store.add("a", [entry("a", s) for s in range(6)])  # the limit binds: 0 and 1 go
@@ -349,3 +366,22 @@ async def test_the_dashboard_says_when_the_memory_budget_binds(tmp_path: Path) -
             assert f"{dropped} older lines dropped (memory budget 0.05 MB)" in text  # fits 80 columns
             assert f"({dropped} dropped: 0.05 MB budget)" in app.status_text().plain
             assert "3 oldest lines (3 by the memory budget)" in app.details_text("quiet").plain
+
+
+async def test_the_error_pane_says_when_the_window_lost_errors_to_the_budget(tmp_path: Path) -> None:
+    """A crash-looping container fills a tiny budget with errors: the error pane's count
+    is no longer the whole window's, and its title says so and why."""
+    start = time.time() - 600
+    crashy = ScriptedContainer(name="crashy", image="example/crashy:1")
+    for i in range(300):
+        crashy.write(f"[ERROR] job {i} failed: connection refused " + "z" * 80, ts=start + i)
+    async with SimulatedHost([crashy], poll_interval=0.05) as sim:
+        settings = sim.settings(audit_log=tmp_path / "audit.jsonl")
+        app = create_app(settings, poll_interval=0.3, memory_mb=0.05)
+        async with app.run_test(size=(120, 30)) as pilot:
+            await wait_for(pilot, lambda: app.store.received == 300)
+            title = lambda: Text.from_markup(str(app.query_one("#errors").border_title)).plain  # noqa: E731
+            await wait_for(pilot, lambda: "older dropped (memory budget)" in title())
+            store = app.store
+            assert len(store.errors["crashy"]) < 300 and store.bytes <= store.max_bytes
+            assert f"· {len(store.errors['crashy'])} ·" in title()  # what it counts: what it holds

@@ -133,7 +133,8 @@ class IngestMixin:
         errors = {name: list(entries) for name, entries in self.store.errors.items()}
         self._digest_running = True
         self._digest_started = time.monotonic()
-        self._build_digest(errors, cutoff, self.window_hours, problems, self._generation)
+        lost = self.store.errors_lost(cutoff)
+        self._build_digest(errors, cutoff, self.window_hours, problems, lost, self._generation)
 
     def _digest_due(self) -> bool:
         """Whether a new digest may start: a second after the last one started, or
@@ -149,13 +150,14 @@ class IngestMixin:
         cutoff: str,
         hours: float,
         problems: dict[str, str],
+        lost: str,
         generation: int,
     ) -> None:
         """Template and count errors off the UI thread (tens of ms for tens of thousands)."""
         digest: ErrorDigest | None = None
         try:
             digest = self._digests.build(errors, cutoff, hours)
-            digest.problems = problems
+            digest.problems, digest.lost = problems, lost
         finally:
             with contextlib.suppress(RuntimeError):  # the app may have exited meanwhile
                 self.call_from_thread(self._digest_done, digest, generation)
@@ -169,6 +171,8 @@ class IngestMixin:
         self._digests_built += 1
         self.error_pane.show(digest)
         title = Text(f"ERRORS (last {window_label(digest.hours)}) · {sum(digest.counts.values())}")
+        if digest.lost:  # the counts miss errors of the window
+            title.append(f" · older dropped ({digest.lost})", "yellow")
         if digest.failure:
             title.append(" · summary failed", "bold red")
         self.query_one("#errors").border_title = title

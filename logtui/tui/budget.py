@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from heapq import heapify, heappop, heappush, heapreplace
 from itertools import chain, islice
+from operator import attrgetter
 
 from ..models import ERROR_LEVELS, LogEntry
 from .held import ENTRY_BYTES, held_bytes, own_strings
@@ -30,6 +31,9 @@ def _cost(entry: LogEntry) -> int:
     if entry._msg.__class__ is str or entry._dts is not None:
         return ENTRY_BYTES + len(entry._raw) + own_strings(entry)
     return ENTRY_BYTES + len(entry._raw)
+
+
+_timestamp = attrgetter("timestamp")
 
 
 def _errors(entries: Iterable[LogEntry]) -> list[LogEntry]:
@@ -48,6 +52,14 @@ class ErrorIndex:
     """Per container, how many of its oldest indexed errors its buffer no longer holds."""
     kept_bytes: int = 0
     """The estimated memory of all kept errors (`held_bytes`)."""
+    lost_until: str = ""
+    """The newest stamp of the errors the index let go (spec format; "": none)."""
+    lost_by: str = ""
+    """Which bound let that one go: "line limit" (the index's own) or "memory budget"."""
+
+    def _lost(self, stamp: str, by: str) -> None:
+        if stamp >= self.lost_until:
+            self.lost_until, self.lost_by = stamp, by
 
     def open(self, name: str) -> None:
         self.entries[name] = deque(maxlen=self.max_lines)
@@ -57,6 +69,7 @@ class ErrorIndex:
         self.entries.clear()
         self.kept.clear()
         self.kept_bytes = 0
+        self.lost_until = self.lost_by = ""
 
     def add(self, name: str, batch: Sequence[LogEntry], evicted: Sequence[LogEntry]) -> int:
         """Index a batch the buffer took (`evicted`: what that made it drop, its oldest
@@ -72,7 +85,9 @@ class ErrorIndex:
         freed = held_bytes(evicted) - kept_now if evicted else 0
         over = len(index) + len(new) - self.max_lines
         if over > 0:  # kept ones only: the buffer itself holds at most max_lines errors
-            dropped = held_bytes(list(islice(chain(index, new), over)))
+            gone = list(islice(chain(index, new), over))
+            self._lost(max(map(_timestamp, gone)), "line limit")
+            dropped = held_bytes(gone)
             self.kept_bytes -= dropped
             freed += dropped
             kept -= over
@@ -87,7 +102,8 @@ class ErrorIndex:
         heapify(heads)
         freed = 0
         while freed < wanted and heads:
-            _, order, name = heappop(heads)
+            stamp, order, name = heappop(heads)
+            self._lost(stamp, "memory budget")
             index = self.entries[name]
             cost = _cost(index.popleft())
             freed += cost

@@ -49,6 +49,8 @@ class ErrorDigest:
     """Containers whose log stream is failing: name -> reason."""
     failure: str = ""
     """Why this digest could not be built (then `groups` and `critical` are empty)."""
+    lost: str = ""
+    """Which bound let some of the window's errors go before it was built ("": none)."""
 
 
 class DigestBuilder:

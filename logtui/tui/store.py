@@ -308,6 +308,12 @@ class LogStore:
         """Drop the search texts (they hold a lower-cased copy of every message)."""
         self._texts.clear()
 
+    def errors_lost(self, cutoff: str) -> str:
+        """Which bound let errors stamped at or after `cutoff` go from the error index ("line
+        limit" or "memory budget"; the later one's if both), or "" if none went."""
+        index = self._index
+        return index.lost_by if index.lost_until >= cutoff and index.lost_until else ""
+
     def errors_since(self, name: str, cutoff: str) -> list[LogEntry]:
         """A container's error entries with a timestamp at or after `cutoff`, oldest first."""
         recent: list[LogEntry] = []
