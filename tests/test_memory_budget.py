@@ -385,3 +385,31 @@ async def test_the_error_pane_says_when_the_window_lost_errors_to_the_budget(tmp
             store = app.store
             assert len(store.errors["crashy"]) < 300 and store.bytes <= store.max_bytes
             assert f"· {len(store.errors['crashy'])} ·" in title()  # what it counts: what it holds
+
+
+async def test_the_error_pane_follows_errors_the_budget_sheds_in_a_tick_without_errors(
+    tmp_path: Path,
+) -> None:
+    """Only INFO lines arrive, yet the budget lets older errors go: the error pane is
+    rebuilt (its counts, the title's note), and its cache keeps no entry the store let go.
+    Found by an attack pass: the pane was rebuilt only when an error arrived."""
+    start = time.time() - 600
+    crashy = ScriptedContainer(name="crashy", image="example/crashy:1")
+    for i in range(60):
+        crashy.write(f"[ERROR] crash number {i} " + "e" * 60, ts=start + i)
+    chatty = ScriptedContainer(name="chatty", image="example/chatty:1")
+    for i in range(20):
+        chatty.write(f"[INFO] chatty line {i} " + "y" * 80, ts=start + 100 + i)
+    async with SimulatedHost([crashy, chatty], poll_interval=0.05) as sim:
+        settings = sim.settings(audit_log=tmp_path / "audit.jsonl")
+        app = create_app(settings, poll_interval=0.3, memory_mb=0.05)
+        async with app.run_test(size=(120, 30)) as pilot:
+            store = app.store
+            await wait_for(pilot, lambda: store.received == 80 and app.digest.counts.get("crashy") == 60)
+            for i in range(20, 400):  # no error arrives; crashy's lines, then errors, go
+                chatty.write(f"[INFO] chatty line {i} " + "y" * 80)
+            await wait_for(pilot, lambda: store.received == 460 and len(store.errors["crashy"]) < 60)
+            await wait_for(pilot, lambda: app.digest.counts.get("crashy") == len(store.errors["crashy"]))
+            assert app.digest.lost == "memory budget"
+            held = {id(e) for e in chain(*store.errors.values(), *store.buffers.values())}
+            assert set(app._digests._cache[0]) <= held

@@ -64,6 +64,7 @@ class IngestMixin:
         anchor = self.log_pane.top_anchor() if batches and self.range is None else None
         added: list[LogEntry] = []
         evicted: list[LogEntry] = []
+        errors_let_go = self.store.errors_let_go
         for generation, name, batch in batches:
             if generation != self._generation:
                 continue
@@ -71,6 +72,8 @@ class IngestMixin:
             added.extend(batch)
             if any(e.is_error for e in batch):
                 self._errors_dirty = True
+        if self.store.errors_let_go != errors_let_go:  # the budget may shed errors in any tick
+            self._errors_dirty = True
         if (added or evicted) and self.range is None:  # a jumped-to range stays as fetched
             # Keep the shown containers' time-ordered merge current, a tick's worth at a
             # time, so that a level switch or clearing a search is a mask, not a catch-up;

@@ -56,8 +56,11 @@ class ErrorIndex:
     """The newest stamp of the errors the index let go (spec format; "": none)."""
     lost_by: str = ""
     """Which bound let that one go: "line limit" (the index's own) or "memory budget"."""
+    lost: int = 0
+    """Errors the index let go so far: a digest of the index is stale when it changes."""
 
-    def _lost(self, stamp: str, by: str) -> None:
+    def _lost(self, stamp: str, by: str, count: int = 1) -> None:
+        self.lost += count
         if stamp >= self.lost_until:
             self.lost_until, self.lost_by = stamp, by
 
@@ -86,7 +89,7 @@ class ErrorIndex:
         over = len(index) + len(new) - self.max_lines
         if over > 0:  # kept ones only: the buffer itself holds at most max_lines errors
             gone = list(islice(chain(index, new), over))
-            self._lost(max(map(_timestamp, gone)), "line limit")
+            self._lost(max(map(_timestamp, gone)), "line limit", len(gone))
             dropped = held_bytes(gone)
             self.kept_bytes -= dropped
             freed += dropped

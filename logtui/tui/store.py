@@ -308,6 +308,11 @@ class LogStore:
         """Drop the search texts (they hold a lower-cased copy of every message)."""
         self._texts.clear()
 
+    @property
+    def errors_let_go(self) -> int:
+        """Errors the error index let go so far (by the line limit or the memory budget)."""
+        return self._index.lost
+
     def errors_lost(self, cutoff: str) -> str:
         """Which bound let errors stamped at or after `cutoff` go from the error index ("line
         limit" or "memory budget"; the later one's if both), or "" if none went."""
