@@ -35,7 +35,7 @@ from ._help import FLEET_KEYS, HelpScreen
 from ._hosted import HostedName, entry_host, entry_key, key_host, key_name
 from ._layout import HOST_CAP
 from ._onehost import STATS_EVERY, StreamState
-from ._range import Range
+from ._range import Range, read_into
 from .app import LogtuiApp
 from .jump import fetch_range
 from .store import Filter, LogStore
@@ -214,22 +214,25 @@ class FleetApp(FleetViewMixin, LogtuiApp):
             for key, info in self.containers.items()
             if info.state != "created" and self.hosts[key_host(key) or ""].connection == "connected"
         ]
+        store = LogStore(self.store.max_lines, self.store.max_bytes)
         results = await asyncio.gather(
-            *(host.remote.logs(key_name(key), since=since, until=until) for key, host in jobs),
+            *(
+                read_into(
+                    store,
+                    key,
+                    host.remote.log_batches(key_name(key), since=since, until=until),
+                    HostedName(key_name(key), host.name),
+                )
+                for key, host in jobs
+            ),
             return_exceptions=True,
         )
-        store = LogStore(self.store.max_lines, self.store.max_bytes)
         failed = [f"{h.name}: not connected" for h in self.hosts.values() if h.connection != "connected"]
-        for (key, host), result in zip(jobs, results, strict=True):
+        for (key, _host), result in zip(jobs, results, strict=True):
             if isinstance(result, asyncio.CancelledError):
                 raise result
             if isinstance(result, BaseException):
                 failed.append(f"{key}: {one_line(str(result))[:200]}")
-                continue
-            tag = HostedName(key_name(key), host.name)
-            for entry in result:
-                entry.container_name = tag
-            store.add(key, result)
         if failed:
             self.notify(
                 "\n".join(failed[:5]), title="jump: some logs failed", severity="warning", markup=False

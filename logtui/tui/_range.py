@@ -9,14 +9,32 @@ store (and the error pane and counts stay live), so going back to live loses not
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from bisect import bisect_left
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
 
+from ..models import LogEntry
 from ..textsafe import one_line
 from ._prompt import PromptScreen
 from .jump import FORMS, SPAN, fetch_range, parse_moment
 from .store import LogStore, iso
+
+
+async def read_into(
+    store: LogStore, key: str, batches: AsyncIterator[list[LogEntry]], tag: str | None = None
+) -> None:
+    """A container's logs into `store` batch by batch, as they arrive (`tag`: the name its
+    entries take there). The store's line limit and memory budget bind while they arrive:
+    20 minutes of a busy server's containers, read whole first, held many times the budget
+    before the store could shed any."""
+    async with contextlib.aclosing(batches) as arriving:
+        async for batch in arriving:
+            if tag is not None:
+                for entry in batch:
+                    entry.container_name = tag
+            store.add(key, batch)
 
 
 @dataclass
@@ -79,18 +97,17 @@ class RangeMixin:
             return
         since, until = fetch_range(moment)
         names = [n for n, info in self.containers.items() if info.state != "created"]
-        results = await asyncio.gather(
-            *(remote.logs(n, since=since, until=until) for n in names), return_exceptions=True
-        )
         store = LogStore(self.store.max_lines, self.store.max_bytes)
+        results = await asyncio.gather(
+            *(read_into(store, n, remote.log_batches(n, since=since, until=until)) for n in names),
+            return_exceptions=True,
+        )
         failed = []
         for name, result in zip(names, results, strict=True):
             if isinstance(result, asyncio.CancelledError):
                 raise result
             if isinstance(result, BaseException):
                 failed.append(f"{name}: {one_line(str(result))[:200]}")
-            else:
-                store.add(name, result)
         if failed:
             self.notify(
                 "\n".join(failed[:5]), title="jump: some logs failed", severity="warning", markup=False
