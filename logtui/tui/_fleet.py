@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -27,7 +27,6 @@ from ..fleet import Fleet, entry_dict, host_key
 from ..models import ContainerInfo, ContainerStats, LogEntry
 from ..reader import ReaderFactory
 from ..remote import RemoteDocker
-from ..textsafe import one_line
 from ..transport import HostKeyNotTrusted
 from ._fleet_rows import row_host
 from ._fleet_view import FleetViewMixin
@@ -35,9 +34,8 @@ from ._help import FLEET_KEYS, HelpScreen
 from ._hosted import HostedName, entry_host, entry_key, key_host, key_name
 from ._layout import HOST_CAP
 from ._onehost import STATS_EVERY, StreamState
-from ._range import Range, read_into
+from ._range import read_into
 from .app import LogtuiApp
-from .jump import fetch_range
 from .store import Filter, LogStore
 
 
@@ -208,36 +206,28 @@ class FleetApp(FleetViewMixin, LogtuiApp):
 
     async def _fetch_range(self, moment: datetime) -> None:
         """The logs around `moment` of every container of every connected host."""
-        since, until = fetch_range(moment)
         jobs = [
             (key, self.hosts[key_host(key) or ""])
             for key, info in self.containers.items()
             if info.state != "created" and self.hosts[key_host(key) or ""].connection == "connected"
         ]
-        store = LogStore(self.store.max_lines, self.store.max_bytes)
-        results = await asyncio.gather(
-            *(
-                read_into(
-                    store,
+
+        def reads(store: LogStore, since: str, until: str) -> list[tuple[str, Coroutine[Any, Any, None]]]:
+            return [
+                (
                     key,
-                    host.remote.log_batches(key_name(key), since=since, until=until),
-                    HostedName(key_name(key), host.name),
+                    read_into(
+                        store,
+                        key,
+                        host.remote.log_batches(key_name(key), since=since, until=until),
+                        HostedName(key_name(key), host.name),
+                    ),
                 )
                 for key, host in jobs
-            ),
-            return_exceptions=True,
-        )
+            ]
+
         failed = [f"{h.name}: not connected" for h in self.hosts.values() if h.connection != "connected"]
-        for (key, _host), result in zip(jobs, results, strict=True):
-            if isinstance(result, asyncio.CancelledError):
-                raise result
-            if isinstance(result, BaseException):
-                failed.append(f"{key}: {one_line(str(result))[:200]}")
-        if failed:
-            self.notify(
-                "\n".join(failed[:5]), title="jump: some logs failed", severity="warning", markup=False
-            )
-        self._show_range(Range(moment, since, until, store))
+        await self._read_range(moment, reads, failed)
 
     def export_document(self, entries: list[LogEntry]) -> dict[str, Any]:
         """The saved-file form of `logtui save` over several hosts: containers keyed

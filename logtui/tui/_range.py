@@ -11,14 +11,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from bisect import bisect_left
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any
 
 from ..models import LogEntry
 from ..textsafe import one_line
 from ._prompt import PromptScreen
-from .jump import FORMS, SPAN, fetch_range, parse_moment
+from .jump import FORMS, SPAN, fetch_range, narrower_span, parse_moment
 from .store import LogStore, iso
 
 
@@ -37,6 +38,23 @@ async def read_into(
             store.add(key, batch)
 
 
+RangeReads = Callable[[LogStore, str, str], list[tuple[str, Coroutine[Any, Any, None]]]]
+"""A store and a range (`--since`, `--until`) -> each container's read into the store."""
+RANGE_READS = 3
+"""Reads of a jump at most: the span, then narrower ones while the budget drops the moment."""
+
+
+def _narrower(store: LogStore, moment: datetime, span: timedelta) -> timedelta | None:
+    """The span to read again when a container's line limit or the memory budget let the
+    moment go from it (the oldest lines go first); the narrowest any such container needs."""
+    spans = [
+        narrower_span(buffer[0].timestamp, buffer[-1].timestamp, moment, span)
+        for name, buffer in store.buffers.items()
+        if buffer and store.dropped.get(name)
+    ]
+    return min((s for s in spans if s is not None), default=None)
+
+
 @dataclass
 class Range:
     """The logs of a time range, shown instead of the live ones."""
@@ -45,6 +63,8 @@ class Range:
     since: str
     until: str
     store: LogStore
+    span: timedelta = SPAN
+    """Fetched either side of the moment (less than `SPAN` when the budget did not hold it)."""
 
     @property
     def label(self) -> str:
@@ -52,7 +72,7 @@ class Range:
 
     @property
     def span_label(self) -> str:
-        start, end = self.moment - SPAN, self.moment + SPAN
+        start, end = self.moment - self.span, self.moment + self.span
         return f"{start:%m-%d %H:%M:%S}–{end:%H:%M:%S} UTC around {self.moment:%H:%M:%S}"
 
 
@@ -95,24 +115,39 @@ class RangeMixin:
         remote = self.remote
         if remote is None:
             return
-        since, until = fetch_range(moment)
         names = [n for n, info in self.containers.items() if info.state != "created"]
-        store = LogStore(self.store.max_lines, self.store.max_bytes)
-        results = await asyncio.gather(
-            *(read_into(store, n, remote.log_batches(n, since=since, until=until)) for n in names),
-            return_exceptions=True,
-        )
-        failed = []
-        for name, result in zip(names, results, strict=True):
-            if isinstance(result, asyncio.CancelledError):
-                raise result
-            if isinstance(result, BaseException):
-                failed.append(f"{name}: {one_line(str(result))[:200]}")
-        if failed:
+
+        def reads(store: LogStore, since: str, until: str) -> list[tuple[str, Coroutine[Any, Any, None]]]:
+            return [(n, read_into(store, n, remote.log_batches(n, since=since, until=until))) for n in names]
+
+        await self._read_range(moment, reads, [])
+
+    async def _read_range(self, moment: datetime, reads: RangeReads, failed: list[str]) -> None:
+        """Read the logs around `moment` into a store of their own (`reads`: a store and
+        the range -> each container's read), then show them. When the memory budget let the
+        moment itself go (a busy server: 20 minutes of it did not fit), or a container's line
+        limit did, read a narrower span."""
+        span = SPAN
+        for attempt in range(RANGE_READS):
+            since, until = fetch_range(moment, span)
+            store = LogStore(self.store.max_lines, self.store.max_bytes)
+            jobs = reads(store, since, until)
+            results = await asyncio.gather(*(job for _, job in jobs), return_exceptions=True)
+            problems = list(failed)
+            for (key, _), result in zip(jobs, results, strict=True):
+                if isinstance(result, asyncio.CancelledError):
+                    raise result
+                if isinstance(result, BaseException):
+                    problems.append(f"{key}: {one_line(str(result))[:200]}")
+            narrower = _narrower(store, moment, span)
+            if narrower is None or attempt == RANGE_READS - 1:
+                break
+            span = narrower
+        if problems:
             self.notify(
-                "\n".join(failed[:5]), title="jump: some logs failed", severity="warning", markup=False
+                "\n".join(problems[:5]), title="jump: some logs failed", severity="warning", markup=False
             )
-        self._show_range(Range(moment, since, until, store))
+        self._show_range(Range(moment, since, until, store, span))
 
     def _show_range(self, range_: Range) -> None:
         pane = self.log_pane

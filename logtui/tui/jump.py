@@ -95,3 +95,19 @@ def docker_time(moment: datetime) -> str:
 def fetch_range(moment: datetime, span: timedelta = SPAN) -> tuple[str, str]:
     """`--since` and `--until` for the logs around `moment`: `span` either side."""
     return docker_time(moment - span), docker_time(moment + span)
+
+
+NARROWEST = timedelta(seconds=5)
+"""The least span a jump narrows to."""
+
+
+def narrower_span(oldest: str, newest: str, moment: datetime, span: timedelta) -> timedelta | None:
+    """A span that fits, when a container's range read with `span` did not hold the moment:
+    its line limit or the memory budget let the oldest lines go, the moment's among them.
+    `oldest`/`newest` are the lines it held (spec format): a fifth less than half of their
+    time either side of the moment fits. None when the moment is held (or nothing was)."""
+    if not oldest or oldest <= moment.isoformat(timespec="microseconds"):
+        return None
+    held = datetime.fromisoformat(newest) - datetime.fromisoformat(oldest)
+    narrower = max(NARROWEST, held * 2 / 5)
+    return narrower if narrower < span else None
