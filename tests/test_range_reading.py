@@ -10,13 +10,15 @@ from pathlib import Path
 
 import dashboard_support as support
 import pytest
+import structlog
+from hostile_server import HostileServer, Reply, ps_row
 
 from logtui.models import LogEntry
 from logtui.simhost import ScriptedContainer, SimulatedHost
 from logtui.tui import create_app
 from logtui.tui._range import read_into
 from logtui.tui.held import held_bytes
-from logtui.tui.jump import NARROWEST, SPAN, narrower_span
+from logtui.tui.jump import NARROWEST, SPAN, Counts, fitting_span, lost_near
 from logtui.tui.store import LogStore
 
 
@@ -68,19 +70,45 @@ wait_for = support.wait_for
 MOMENT = datetime(2025, 8, 16, 14, 10)
 
 
-def test_a_range_that_lost_its_moment_is_read_again_narrower() -> None:
-    # held 14:12:00-14:20:00 of 14:00-14:20: 8 minutes fit, so 3m12s either side of 14:10
-    assert narrower_span("2025-08-16T14:12:00.000000", "2025-08-16T14:20:00.000000", MOMENT, SPAN) == (
-        timedelta(minutes=3, seconds=12)
-    )
-    # the moment held: nothing to do (a quieter container's lines are all there)
-    assert narrower_span("2025-08-16T14:09:59.000000", "2025-08-16T14:20:00.000000", MOMENT, SPAN) is None
-    assert narrower_span("", "", MOMENT, SPAN) is None
-    # a burst: at least NARROWEST either side; never wider than what was read
-    burst = "2025-08-16T14:19:59.999999", "2025-08-16T14:20:00.000000"
-    assert narrower_span(*burst, MOMENT, SPAN) == NARROWEST
-    seconds = "2025-08-16T14:10:01.000000", "2025-08-16T14:10:04.000000"
-    assert narrower_span(*seconds, MOMENT, NARROWEST) is None
+def per_second(first: int, count: int, every: float, at: datetime = MOMENT) -> dict[str, int]:
+    """Lines counted per second as a read counts them: `count` lines `every` seconds apart
+    from `first` seconds after `at`."""
+    out: dict[str, int] = {}
+    for i in range(count):
+        second = (at + timedelta(seconds=first + i * every)).isoformat(timespec="seconds")
+        out[second] = out.get(second, 0) + 1
+    return out
+
+
+def test_counts_sum_any_window_of_seconds_and_never_parse_a_stamp() -> None:
+    counts = Counts({"2025-08-16T14:00:01": 2, "2025-08-16T14:00:03": 5, "2025-13-45T25:61:61": 7})
+    assert counts.within("2025-08-16T14:00:01", "2025-08-16T14:00:03") == 7
+    assert counts.within("2025-08-16T14:00:02", "2025-08-16T14:00:02") == 0
+    assert counts.within("2025-08-16T14:00:00", "2025-12-31T00:00:00") == 7  # month 13 sorts after
+    assert counts.within("2025-13-00", "2025-13-99") == 7
+
+
+def test_lines_let_go_near_the_moment_call_for_another_read() -> None:
+    assert lost_near(MOMENT, per_second(-5, 1, 1))
+    assert lost_near(MOMENT, per_second(4, 1, 1))
+    assert not lost_near(MOMENT, per_second(-600, 100, 1))  # long before: the moment is whole
+    assert not lost_near(MOMENT, per_second(60, 100, 1))  # a container that started later
+    assert not lost_near(MOMENT, {})
+
+
+def test_the_span_read_again_is_the_widest_that_fits() -> None:
+    steady = per_second(-600, 1200, 1)  # a line a second for 20 minutes
+    assert fitting_span(MOMENT, SPAN, [steady], {}, 2000, None) == timedelta(seconds=599)
+    assert fitting_span(MOMENT, SPAN, [steady], {}, 301, None) == timedelta(seconds=150)
+    # a burst at the moment (100 a second for 30 s), sparse lines after: what fits near it
+    burst = per_second(-600, 600, 1) | per_second(0, 3000, 0.01) | per_second(30, 57, 10)
+    assert fitting_span(MOMENT, SPAN, [burst], {}, 2000, None) == timedelta(seconds=18)  # 18 + 1,900
+    # several containers: each within the line limit; all together within the budget
+    busy, quiet = per_second(-600, 24000, 0.05), per_second(-480, 5, 240)
+    size = {k: 300 * n for k, n in (busy | quiet).items()}
+    assert fitting_span(MOMENT, SPAN, [busy, quiet], size, 50_000, 1_000_000) == timedelta(seconds=74)
+    # nothing fits: the narrowest, for the moment itself
+    assert fitting_span(MOMENT, SPAN, [per_second(-10, 20000, 0.001)], {}, 100, None) == NARROWEST
 
 
 async def test_a_jump_on_a_busy_container_shows_the_moment(tmp_path: Path) -> None:
@@ -104,3 +132,82 @@ async def test_a_jump_on_a_busy_container_shows_the_moment(tmp_path: Path) -> No
             assert stamps[0] < at < stamps[-1]  # the moment, with lines before and after it
             assert app.range.span < SPAN
             assert str(app.range.span_label).startswith(f"{moment - app.range.span:%m-%d %H:%M:%S}")
+
+
+async def test_a_jump_into_a_burst_shows_the_moment(tmp_path: Path) -> None:
+    """The incident a jump is for: 100 lines a second for 30 s from the moment, sparse lines
+    after it. The second read is the widest span that fits, and shows the moment."""
+    now = time.time()
+    at = now - 1200
+    api = ScriptedContainer(name="api", image="example/api:1")
+    for i in range(600):
+        api.write(f"[INFO] before {i}", ts=at - 600 + i)
+    for i in range(3000):
+        api.write(f"[ERROR] storm {i}", ts=at + i / 100)
+    for i in range(57):
+        api.write(f"[INFO] after {i}", ts=at + 30 + i * 10)
+    moment = datetime.fromtimestamp(at, UTC).replace(tzinfo=None)
+    async with SimulatedHost([api], poll_interval=0.05) as sim:
+        app = create_app(sim.settings(audit_log=tmp_path / "audit.jsonl"), max_lines_per_container=2000)
+        async with app.run_test(size=(120, 30)) as pilot:
+            await wait_for(pilot, lambda: app.store.size > 0, timeout=20)
+            app.jump_to(moment)
+            await wait_for(pilot, lambda: app.range is not None, timeout=30)
+            stamps = [e.timestamp for e in app.log_pane.view.rows]
+            assert stamps[0] < moment.isoformat(timespec="microseconds") < stamps[-1]
+            assert len([c for c in sim.commands_received if "--until" in c]) == 2
+            assert timedelta(seconds=5) <= app.range.span < timedelta(seconds=20)
+
+
+async def test_a_container_that_started_after_the_moment_does_not_narrow_the_jump(tmp_path: Path) -> None:
+    now = time.time()
+    at = now - 1200
+    steady = ScriptedContainer(name="steady", image="example/steady:1")
+    late = ScriptedContainer(name="late", image="example/late:1")
+    for i in range(1200):
+        steady.write(f"[INFO] steady {i}", ts=now - 1799.5 + i)
+    for i in range(5400):  # from 60 s after the moment, 10 a second: over its line limit
+        late.write(f"[INFO] late {i}", ts=at + 60 + i / 10)
+    moment = datetime.fromtimestamp(at, UTC).replace(tzinfo=None)
+    async with SimulatedHost([steady, late], poll_interval=0.05) as sim:
+        app = create_app(sim.settings(audit_log=tmp_path / "audit.jsonl"), max_lines_per_container=2000)
+        async with app.run_test(size=(120, 30)) as pilot:
+            await wait_for(pilot, lambda: app.store.size > 0, timeout=20)
+            app.jump_to(moment)
+            await wait_for(pilot, lambda: app.range is not None, timeout=30)
+            assert app.range.span == SPAN and len(app.range.store.buffers["steady"]) == 1200
+            assert len([c for c in sim.commands_received if "--until" in c]) == 2  # one read each
+
+
+async def test_a_hostile_stamp_in_a_range_that_overflowed_does_not_lose_the_jump(tmp_path: Path) -> None:
+    lines = [f"2025-08-16T14:{m:02d}:00Z line {m}" for m in range(20)] + ["2025-13-45T25:61:61Z hostile"]
+    script = {
+        "docker ps": Reply(ps_row("web")),
+        "docker logs --timestamps --follow": Reply(b""),
+        "docker logs --timestamps --since 2025-08-16T1": Reply(("\n".join(lines) + "\n").encode()),
+    }
+    with structlog.testing.capture_logs():
+        async with HostileServer(script) as server:
+            settings = server.settings(audit_log=tmp_path / "audit.jsonl")
+            app = create_app(settings, poll_interval=0.2, max_lines_per_container=5)
+            async with app.run_test(size=(120, 30)) as pilot:
+                await wait_for(pilot, lambda: "web" in app.containers, timeout=10)
+                app.jump_to(datetime(2025, 8, 16, 14, 5))
+                await wait_for(pilot, lambda: app.range is not None, timeout=10)
+                assert app.log_pane.view.rows
+
+
+async def test_g_while_a_first_jump_reads_stays_live(tmp_path: Path) -> None:
+    now = time.time()
+    busy = ScriptedContainer(name="busy", image="example/busy:1")
+    for i in range(60_000):
+        busy.write(f"[INFO] tick {i}", ts=now - 1800 + i / 50)
+    async with SimulatedHost([busy], poll_interval=0.05) as sim:
+        app = create_app(sim.settings(audit_log=tmp_path / "audit.jsonl"))
+        async with app.run_test(size=(120, 30)) as pilot:
+            await wait_for(pilot, lambda: app.store.size > 0, timeout=20)
+            app.jump_to(datetime.fromtimestamp(now - 1200, UTC).replace(tzinfo=None))
+            await pilot.pause(0.05)
+            await pilot.press("G")
+            await pilot.pause(3.0)
+            assert app.range is None  # the jump was given up, not shown later

@@ -34,7 +34,7 @@ from ._help import FLEET_KEYS, HelpScreen
 from ._hosted import HostedName, entry_host, entry_key, key_host, key_name
 from ._layout import HOST_CAP
 from ._onehost import STATS_EVERY, StreamState
-from ._range import read_into
+from ._range import RangeTally, read_into
 from .app import LogtuiApp
 from .store import Filter, LogStore
 
@@ -212,7 +212,9 @@ class FleetApp(FleetViewMixin, LogtuiApp):
             if info.state != "created" and self.hosts[key_host(key) or ""].connection == "connected"
         ]
 
-        def reads(store: LogStore, since: str, until: str) -> list[tuple[str, Coroutine[Any, Any, None]]]:
+        def reads(
+            store: LogStore, tally: RangeTally, since: str, until: str
+        ) -> list[tuple[str, Coroutine[Any, Any, None]]]:
             return [
                 (
                     key,
@@ -221,6 +223,7 @@ class FleetApp(FleetViewMixin, LogtuiApp):
                         key,
                         host.remote.log_batches(key_name(key), since=since, until=until),
                         HostedName(key_name(key), host.name),
+                        tally,
                     ),
                 )
                 for key, host in jobs

@@ -51,13 +51,17 @@ class NavigationMixin:
         self.refresh()
 
     def action_bottom(self) -> None:
+        """G, End: back to live. Said to the app even when the pane follows already: a jump
+        may still be reading, and these keys give it up."""
+        if self.following:
+            self.post_message(self.FollowChanged(self, True))
         self.resume()
 
     def action_scroll_home(self) -> None:
         self.action_top()
 
     def action_scroll_end(self) -> None:
-        self.resume()
+        self.action_bottom()
 
     def action_scroll_up(self) -> None:
         self.action_cursor_up()

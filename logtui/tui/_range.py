@@ -19,40 +19,59 @@ from typing import Any
 from ..models import LogEntry
 from ..textsafe import one_line
 from ._prompt import PromptScreen
-from .jump import FORMS, SPAN, fetch_range, narrower_span, parse_moment
+from .held import ENTRY_BYTES
+from .jump import FORMS, SPAN, fetch_range, fitting_span, lost_near, parse_moment
 from .store import LogStore, iso
 
 
+class RangeTally:
+    """What a range read brought, per second (stamps cut to the second): each container's
+    lines, their estimated bytes, and the lines the store let go. Small: a key a second."""
+
+    def __init__(self) -> None:
+        self.lines: dict[str, dict[str, int]] = {}
+        self.size: dict[str, int] = {}
+        self.lost: dict[str, int] = {}
+
+    def count(self, key: str, batch: list[LogEntry], evicted: list[LogEntry]) -> None:
+        lines = self.lines.setdefault(key, {})
+        size = self.size
+        for entry in batch:
+            second = entry.timestamp[:19]
+            lines[second] = lines.get(second, 0) + 1
+            size[second] = size.get(second, 0) + ENTRY_BYTES + len(entry._raw)
+        lost = self.lost
+        for entry in evicted:
+            second = entry.timestamp[:19]
+            lost[second] = lost.get(second, 0) + 1
+
+
 async def read_into(
-    store: LogStore, key: str, batches: AsyncIterator[list[LogEntry]], tag: str | None = None
+    store: LogStore,
+    key: str,
+    batches: AsyncIterator[list[LogEntry]],
+    tag: str | None = None,
+    tally: RangeTally | None = None,
 ) -> None:
     """A container's logs into `store` batch by batch, as they arrive (`tag`: the name its
-    entries take there). The store's line limit and memory budget bind while they arrive:
-    20 minutes of a busy server's containers, read whole first, held many times the budget
-    before the store could shed any."""
+    entries take there; `tally`: counts what came and what the store let go). The store's
+    line limit and memory budget bind while they arrive: 20 minutes of a busy server's
+    containers, read whole first, held many times the budget before the store shed any."""
     async with contextlib.aclosing(batches) as arriving:
         async for batch in arriving:
             if tag is not None:
                 for entry in batch:
                     entry.container_name = tag
-            store.add(key, batch)
+            evicted = store.add(key, batch)
+            if tally is not None:
+                tally.count(key, batch, evicted)
 
 
-RangeReads = Callable[[LogStore, str, str], list[tuple[str, Coroutine[Any, Any, None]]]]
-"""A store and a range (`--since`, `--until`) -> each container's read into the store."""
+RangeReads = Callable[[LogStore, RangeTally, str, str], list[tuple[str, Coroutine[Any, Any, None]]]]
+"""A store, a tally and a range (`--since`, `--until`) -> each container's read into them."""
 RANGE_READS = 3
-"""Reads of a jump at most: the span, then narrower ones while the budget drops the moment."""
-
-
-def _narrower(store: LogStore, moment: datetime, span: timedelta) -> timedelta | None:
-    """The span to read again when a container's line limit or the memory budget let the
-    moment go from it (the oldest lines go first); the narrowest any such container needs."""
-    spans = [
-        narrower_span(buffer[0].timestamp, buffer[-1].timestamp, moment, span)
-        for name, buffer in store.buffers.items()
-        if buffer and store.dropped.get(name)
-    ]
-    return min((s for s in spans if s is not None), default=None)
+"""Reads of a jump at most: the span, then one that fits (and one more, should the server
+have written more meanwhile)."""
 
 
 @dataclass
@@ -117,21 +136,27 @@ class RangeMixin:
             return
         names = [n for n, info in self.containers.items() if info.state != "created"]
 
-        def reads(store: LogStore, since: str, until: str) -> list[tuple[str, Coroutine[Any, Any, None]]]:
-            return [(n, read_into(store, n, remote.log_batches(n, since=since, until=until))) for n in names]
+        def reads(
+            store: LogStore, tally: RangeTally, since: str, until: str
+        ) -> list[tuple[str, Coroutine[Any, Any, None]]]:
+            batches = remote.log_batches
+            return [
+                (n, read_into(store, n, batches(n, since=since, until=until), None, tally)) for n in names
+            ]
 
         await self._read_range(moment, reads, [])
 
     async def _read_range(self, moment: datetime, reads: RangeReads, failed: list[str]) -> None:
-        """Read the logs around `moment` into a store of their own (`reads`: a store and
-        the range -> each container's read), then show them. When the memory budget let the
-        moment itself go (a busy server: 20 minutes of it did not fit), or a container's line
-        limit did, read a narrower span."""
+        """Read the logs around `moment` into a store of their own, then show them. When the
+        line limit or the memory budget let lines near the moment go (oldest go first, and
+        20 minutes of a busy server may not fit), read again the widest span that fits, by
+        the lines per second the read counted."""
         span = SPAN
         for attempt in range(RANGE_READS):
             since, until = fetch_range(moment, span)
             store = LogStore(self.store.max_lines, self.store.max_bytes)
-            jobs = reads(store, since, until)
+            tally = RangeTally()
+            jobs = reads(store, tally, since, until)
             results = await asyncio.gather(*(job for _, job in jobs), return_exceptions=True)
             problems = list(failed)
             for (key, _), result in zip(jobs, results, strict=True):
@@ -139,10 +164,13 @@ class RangeMixin:
                     raise result
                 if isinstance(result, BaseException):
                     problems.append(f"{key}: {one_line(str(result))[:200]}")
-            narrower = _narrower(store, moment, span)
-            if narrower is None or attempt == RANGE_READS - 1:
+            if attempt == RANGE_READS - 1 or not lost_near(moment, tally.lost):
                 break
-            span = narrower
+            lines = tally.lines.values()
+            fits = fitting_span(moment, span, lines, tally.size, store.max_lines, store.max_bytes)
+            if fits >= span:
+                break
+            span = fits
         if problems:
             self.notify(
                 "\n".join(problems[:5]), title="jump: some logs failed", severity="warning", markup=False
@@ -165,9 +193,9 @@ class RangeMixin:
 
     def leave_range(self) -> None:
         """Back to the live logs (G, End or space in the log pane)."""
+        self.workers.cancel_group(self, "jump")  # also a first jump still reading
         if self.range is None:
             return
-        self.workers.cancel_group(self, "jump")
         self.range = None
         pane = self.log_pane
         pane.empty_message = "no lines match the filter" if self.filter_active else "waiting for log lines…"

@@ -8,7 +8,10 @@ accepts as they are.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
+from itertools import accumulate
 
 SPAN = timedelta(minutes=10)
 """How much before and after the moment is fetched."""
@@ -98,16 +101,65 @@ def fetch_range(moment: datetime, span: timedelta = SPAN) -> tuple[str, str]:
 
 
 NARROWEST = timedelta(seconds=5)
-"""The least span a jump narrows to."""
+"""The least span a jump narrows to; lines this close to the moment must be shown."""
 
 
-def narrower_span(oldest: str, newest: str, moment: datetime, span: timedelta) -> timedelta | None:
-    """A span that fits, when a container's range read with `span` did not hold the moment:
-    its line limit or the memory budget let the oldest lines go, the moment's among them.
-    `oldest`/`newest` are the lines it held (spec format): a fifth less than half of their
-    time either side of the moment fits. None when the moment is held (or nothing was)."""
-    if not oldest or oldest <= moment.isoformat(timespec="microseconds"):
-        return None
-    held = datetime.fromisoformat(newest) - datetime.fromisoformat(oldest)
-    narrower = max(NARROWEST, held * 2 / 5)
-    return narrower if narrower < span else None
+def _second(moment: datetime) -> str:
+    """A moment as the second a stamp starts with (`2025-08-16T14:03:07`)."""
+    return moment.isoformat(timespec="seconds")
+
+
+class Counts:
+    """Counts per second (keys: stamps cut to the second), summed over any window.
+
+    Keys are compared as strings only: a stamp a hostile server sent (month 13) is
+    counted where it sorts, never parsed."""
+
+    def __init__(self, per_second: dict[str, int]) -> None:
+        self._keys = sorted(per_second)
+        self._sums = list(accumulate((per_second[k] for k in self._keys), initial=0))
+
+    def within(self, first: str, last: str) -> int:
+        """The sum over the seconds from `first` to `last`, both included."""
+        return self._sums[bisect_right(self._keys, last)] - self._sums[bisect_left(self._keys, first)]
+
+
+def lost_near(moment: datetime, lost: dict[str, int]) -> bool:
+    """Whether lines within `NARROWEST` of the moment were let go (`lost`: per second)."""
+    return Counts(lost).within(_second(moment - NARROWEST), _second(moment + NARROWEST)) > 0
+
+
+def fitting_span(
+    moment: datetime,
+    span: timedelta,
+    lines: Iterable[dict[str, int]],
+    size: dict[str, int],
+    max_lines: int,
+    max_bytes: int | None,
+) -> timedelta:
+    """The widest span (whole seconds, from `NARROWEST` up to less than `span`) whose lines,
+    counted per second as a read brought them (`lines`: each container's; `size`: the
+    estimated bytes of all of them), fit each container's line limit and nine tenths of
+    the budget. `NARROWEST` when even that does not fit: the moment is what matters."""
+    counts = [Counts(c) for c in lines]
+    sized = Counts(size)
+
+    def fits(seconds: int) -> bool:
+        first, last = (
+            _second(moment - timedelta(seconds=seconds)),
+            _second(moment + timedelta(seconds=seconds)),
+        )
+        if any(c.within(first, last) > max_lines for c in counts):
+            return False
+        return max_bytes is None or sized.within(first, last) <= max_bytes * 9 // 10
+
+    low, high = int(NARROWEST.total_seconds()), int(span.total_seconds()) - 1
+    if high <= low or not fits(low):
+        return NARROWEST
+    while low < high:  # fits(low) holds; the widest that fits is in [low, high]
+        middle = (low + high + 1) // 2
+        if fits(middle):
+            low = middle
+        else:
+            high = middle - 1
+    return timedelta(seconds=low)
