@@ -3,10 +3,12 @@ budget binds while the logs arrive, so 20 minutes of a busy server never sit who
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import dashboard_support as support
 import pytest
@@ -111,6 +113,21 @@ def test_the_span_read_again_is_the_widest_that_fits() -> None:
     assert fitting_span(MOMENT, SPAN, [per_second(-10, 20000, 0.001)], {}, 100, None) == NARROWEST
 
 
+@contextlib.asynccontextmanager
+async def jumped(
+    tmp_path: Path, containers: list[ScriptedContainer], moment: datetime, **options: Any
+) -> AsyncIterator[tuple[Any, list[str]]]:
+    """A dashboard over these containers, once it jumped to `moment`: the app and the
+    range reads the server received."""
+    async with SimulatedHost(containers, poll_interval=0.05) as sim:
+        app = create_app(sim.settings(audit_log=tmp_path / "audit.jsonl"), **options)
+        async with app.run_test(size=(120, 30)) as pilot:
+            await wait_for(pilot, lambda: app.store.size > 0, timeout=20)
+            app.jump_to(moment)
+            await wait_for(pilot, lambda: app.range is not None, timeout=30)
+            yield app, [c for c in sim.commands_received if "--until" in c]
+
+
 async def test_a_jump_on_a_busy_container_shows_the_moment(tmp_path: Path) -> None:
     """A container writing 5 lines a second, a line limit of 2,000: 20 minutes of it do not
     fit, and the oldest lines (the moment's) went. The jump reads a narrower span again
@@ -120,18 +137,11 @@ async def test_a_jump_on_a_busy_container_shows_the_moment(tmp_path: Path) -> No
     for i in range(20 * 60 * 5):
         busy.write(f"[INFO] tick {i}", ts=now - 1800 + i / 5)  # 14:00 is `now - 1800`
     moment = datetime.fromtimestamp(now - 1200, UTC).replace(tzinfo=None)  # tick 3000
-    async with SimulatedHost([busy], poll_interval=0.05) as sim:
-        app = create_app(sim.settings(audit_log=tmp_path / "audit.jsonl"), max_lines_per_container=2000)
-        async with app.run_test(size=(120, 30)) as pilot:
-            await wait_for(pilot, lambda: app.store.size > 0, timeout=20)
-            app.jump_to(moment)
-            await wait_for(pilot, lambda: app.range is not None, timeout=30)
-            rows = app.log_pane.view.rows
-            stamps = [e.timestamp for e in rows]
-            at = moment.isoformat(timespec="microseconds")
-            assert stamps[0] < at < stamps[-1]  # the moment, with lines before and after it
-            assert app.range.span < SPAN
-            assert str(app.range.span_label).startswith(f"{moment - app.range.span:%m-%d %H:%M:%S}")
+    async with jumped(tmp_path, [busy], moment, max_lines_per_container=2000) as (app, _):
+        stamps = [e.timestamp for e in app.log_pane.view.rows]
+        assert stamps[0] < moment.isoformat(timespec="microseconds") < stamps[-1]  # lines either side
+        assert app.range.span < SPAN
+        assert str(app.range.span_label).startswith(f"{moment - app.range.span:%m-%d %H:%M:%S}")
 
 
 async def test_a_jump_into_a_burst_shows_the_moment(tmp_path: Path) -> None:
@@ -147,16 +157,11 @@ async def test_a_jump_into_a_burst_shows_the_moment(tmp_path: Path) -> None:
     for i in range(57):
         api.write(f"[INFO] after {i}", ts=at + 30 + i * 10)
     moment = datetime.fromtimestamp(at, UTC).replace(tzinfo=None)
-    async with SimulatedHost([api], poll_interval=0.05) as sim:
-        app = create_app(sim.settings(audit_log=tmp_path / "audit.jsonl"), max_lines_per_container=2000)
-        async with app.run_test(size=(120, 30)) as pilot:
-            await wait_for(pilot, lambda: app.store.size > 0, timeout=20)
-            app.jump_to(moment)
-            await wait_for(pilot, lambda: app.range is not None, timeout=30)
-            stamps = [e.timestamp for e in app.log_pane.view.rows]
-            assert stamps[0] < moment.isoformat(timespec="microseconds") < stamps[-1]
-            assert len([c for c in sim.commands_received if "--until" in c]) == 2
-            assert timedelta(seconds=5) <= app.range.span < timedelta(seconds=20)
+    async with jumped(tmp_path, [api], moment, max_lines_per_container=2000) as (app, reads):
+        stamps = [e.timestamp for e in app.log_pane.view.rows]
+        assert stamps[0] < moment.isoformat(timespec="microseconds") < stamps[-1]
+        assert len(reads) == 2
+        assert timedelta(seconds=5) <= app.range.span < timedelta(seconds=20)
 
 
 async def test_a_container_that_started_after_the_moment_does_not_narrow_the_jump(tmp_path: Path) -> None:
@@ -169,14 +174,9 @@ async def test_a_container_that_started_after_the_moment_does_not_narrow_the_jum
     for i in range(5400):  # from 60 s after the moment, 10 a second: over its line limit
         late.write(f"[INFO] late {i}", ts=at + 60 + i / 10)
     moment = datetime.fromtimestamp(at, UTC).replace(tzinfo=None)
-    async with SimulatedHost([steady, late], poll_interval=0.05) as sim:
-        app = create_app(sim.settings(audit_log=tmp_path / "audit.jsonl"), max_lines_per_container=2000)
-        async with app.run_test(size=(120, 30)) as pilot:
-            await wait_for(pilot, lambda: app.store.size > 0, timeout=20)
-            app.jump_to(moment)
-            await wait_for(pilot, lambda: app.range is not None, timeout=30)
-            assert app.range.span == SPAN and len(app.range.store.buffers["steady"]) == 1200
-            assert len([c for c in sim.commands_received if "--until" in c]) == 2  # one read each
+    async with jumped(tmp_path, [steady, late], moment, max_lines_per_container=2000) as (app, reads):
+        assert app.range.span == SPAN and len(app.range.store.buffers["steady"]) == 1200
+        assert len(reads) == 2  # one read each
 
 
 async def test_a_hostile_stamp_in_a_range_that_overflowed_does_not_lose_the_jump(tmp_path: Path) -> None:
