@@ -83,7 +83,7 @@ class Range:
     until: str
     store: LogStore
     span: timedelta = SPAN
-    """Fetched either side of the moment (less than `SPAN` when the budget did not hold it)."""
+    """Read either side of the moment: less than `SPAN` when that did not fit (`_read_range`)."""
 
     @property
     def label(self) -> str:
