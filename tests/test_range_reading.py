@@ -18,9 +18,9 @@ from hostile_server import HostileServer, Reply, ps_row
 from logtui.models import LogEntry
 from logtui.simhost import ScriptedContainer, SimulatedHost
 from logtui.tui import create_app
-from logtui.tui._range import read_into
+from logtui.tui._range import RangeTally, read_into
 from logtui.tui.held import held_bytes
-from logtui.tui.jump import NARROWEST, SPAN, Counts, fitting_span, lost_near
+from logtui.tui.jump import EARLIEST, NARROWEST, SPAN, Counts, fitting_span, lost_near, parse_moment
 from logtui.tui.store import LogStore
 
 
@@ -91,11 +91,42 @@ def test_counts_sum_any_window_of_seconds_and_never_parse_a_stamp() -> None:
 
 
 def test_lines_let_go_near_the_moment_call_for_another_read() -> None:
-    assert lost_near(MOMENT, per_second(-5, 1, 1))
-    assert lost_near(MOMENT, per_second(4, 1, 1))
-    assert not lost_near(MOMENT, per_second(-600, 100, 1))  # long before: the moment is whole
-    assert not lost_near(MOMENT, per_second(60, 100, 1))  # a container that started later
-    assert not lost_near(MOMENT, {})
+    steady = {"api": per_second(-600, 1200, 1)}
+    assert lost_near(MOMENT, steady, {"api": per_second(-5, 1, 1)})
+    assert lost_near(MOMENT, steady, {"api": per_second(4, 1, 1)})
+    assert not lost_near(MOMENT, steady, {"api": per_second(-600, 100, 1)})  # the moment is whole
+    assert not lost_near(MOMENT, steady, {})
+    # a container that started after the moment lost only lines after it
+    late = {"late": per_second(60, 5400, 0.1)}
+    assert not lost_near(MOMENT, steady | late, {"late": per_second(60, 100, 0.1)})
+    # a quiet moment before a burst: the last line before it went, though none within 5 s
+    gap = {"api": per_second(-620, 10, 60) | per_second(10, 3000, 0.01)}
+    assert lost_near(MOMENT, gap, {"api": per_second(-620, 10, 60) | per_second(10, 1000, 0.01)})
+    assert not lost_near(MOMENT, gap, {"api": per_second(-620, 9, 60)})  # the one at -20 s kept
+
+
+def test_the_tally_counts_the_bytes_the_store_counts() -> None:
+    """Multi-line messages and podman's stamps hold strings of their own: the span that
+    fits must count them as the budget does."""
+    one = _batch(0, 1)[0]
+    stamp = one.docker_timestamp
+    lines = f"{stamp} boom\n{stamp}   at x"
+    traceback = LogEntry("api", one.timestamp, "ERROR", "boom\n  at x", lines, "stderr", stamp)
+    whole = "2025-08-16T14:00:01Z"
+    podman = LogEntry("api", "2025-08-16T14:00:01.000000", "INFO", "hi", f"{whole} hi", "stdout", whole)
+    entries = [one, traceback, podman, *_batch(1, 50)]
+    tally = RangeTally()
+    tally.count("api", entries, [podman])
+    assert sum(tally.size.values()) == held_bytes(entries)
+    assert sum(tally.lines["api"].values()) == len(entries)
+    assert tally.lost == {"api": {"2025-08-16T14:00:01": 1}}
+
+
+def test_a_moment_before_any_log_is_refused_in_the_prompt() -> None:
+    now = datetime(2026, 12, 1, 12, 0)
+    with pytest.raises(ValueError, match="before any container's logs"):
+        parse_moment("0001-01-01", now)
+    assert parse_moment("1970-01-02T00:00:00Z", now) == EARLIEST
 
 
 def test_the_span_read_again_is_the_widest_that_fits() -> None:
@@ -209,5 +240,24 @@ async def test_g_while_a_first_jump_reads_stays_live(tmp_path: Path) -> None:
             app.jump_to(datetime.fromtimestamp(now - 1200, UTC).replace(tzinfo=None))
             await pilot.pause(0.05)
             await pilot.press("G")
-            await pilot.pause(3.0)
-            assert app.range is None  # the jump was given up, not shown later
+            jumps = lambda: [w for w in app.workers if w.group == "jump" and not w.is_finished]  # noqa: E731
+            await wait_for(pilot, lambda: not jumps(), timeout=30)
+            await pilot.pause(0.2)
+            assert app.range is None  # the jump was given up, not shown when its read ended
+
+
+async def test_a_quiet_moment_just_before_a_burst_is_read_again(tmp_path: Path) -> None:
+    """A line a minute until 20 s before the moment, then a burst from 10 s after it: the
+    first read lost the moment's whole neighbourhood, though no line within 5 s of it."""
+    now = time.time()
+    at = now - 1200
+    api = ScriptedContainer(name="api", image="example/api:1")
+    for i in range(10):
+        api.write(f"[INFO] quiet {i}", ts=at - 560 + i * 60)  # the last at -20 s
+    for i in range(3000):
+        api.write(f"[ERROR] storm {i}", ts=at + 10 + i / 100)
+    moment = datetime.fromtimestamp(at, UTC).replace(tzinfo=None)
+    async with jumped(tmp_path, [api], moment, max_lines_per_container=2000) as (app, reads):
+        messages = [e.message for e in app.log_pane.view.rows]
+        assert "quiet 9" in messages and "storm 0" in messages
+        assert len(reads) == 2

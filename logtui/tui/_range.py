@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from bisect import bisect_left
+from collections import Counter
 from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -18,31 +19,39 @@ from typing import Any
 
 from ..models import LogEntry
 from ..textsafe import one_line
+from ._hosted import entry_key
 from ._prompt import PromptScreen
-from .held import ENTRY_BYTES
+from .held import entry_bytes
 from .jump import FORMS, SPAN, fetch_range, fitting_span, lost_near, parse_moment
 from .store import LogStore, iso
 
 
+def _second(entry: LogEntry) -> str:
+    """The second an entry's stamp starts with (`timestamp[:19]`, without the property)."""
+    return entry._raw[:19] if entry._ts is None else entry._ts[:19]
+
+
 class RangeTally:
     """What a range read brought, per second (stamps cut to the second): each container's
-    lines, their estimated bytes, and the lines the store let go. Small: a key a second."""
+    lines and the lines the store let go, and the bytes the store counts for them all.
+    Small: a key a second."""
 
     def __init__(self) -> None:
         self.lines: dict[str, dict[str, int]] = {}
+        self.lost: dict[str, dict[str, int]] = {}
         self.size: dict[str, int] = {}
-        self.lost: dict[str, int] = {}
 
     def count(self, key: str, batch: list[LogEntry], evicted: list[LogEntry]) -> None:
         lines = self.lines.setdefault(key, {})
+        for second, count in Counter(map(_second, batch)).items():
+            lines[second] = lines.get(second, 0) + count
         size = self.size
         for entry in batch:
-            second = entry.timestamp[:19]
-            lines[second] = lines.get(second, 0) + 1
-            size[second] = size.get(second, 0) + ENTRY_BYTES + len(entry._raw)
-        lost = self.lost
-        for entry in evicted:
-            second = entry.timestamp[:19]
+            second = _second(entry)
+            size[second] = size.get(second, 0) + entry_bytes(entry)
+        for entry in evicted:  # of any container: the budget sheds across them
+            lost = self.lost.setdefault(entry_key(entry), {})
+            second = _second(entry)
             lost[second] = lost.get(second, 0) + 1
 
 
@@ -164,7 +173,7 @@ class RangeMixin:
                     raise result
                 if isinstance(result, BaseException):
                     problems.append(f"{key}: {one_line(str(result))[:200]}")
-            if attempt == RANGE_READS - 1 or not lost_near(moment, tally.lost):
+            if attempt == RANGE_READS - 1 or not lost_near(moment, tally.lines, tally.lost):
                 break
             lines = tally.lines.values()
             fits = fitting_span(moment, span, lines, tally.size, store.max_lines, store.max_bytes)

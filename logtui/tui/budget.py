@@ -20,17 +20,10 @@ from itertools import chain, islice
 from operator import attrgetter
 
 from ..models import ERROR_LEVELS, LogEntry
-from .held import ENTRY_BYTES, held_bytes, own_strings
+from .held import entry_bytes, held_bytes
 
 KEPT_SHARE = 4
 """Kept errors may hold 1/KEPT_SHARE (a quarter) of the budget once it binds."""
-
-
-def _cost(entry: LogEntry) -> int:
-    """`held_bytes([entry])`, without the lists: on the shedding's path, entry by entry."""
-    if entry._msg.__class__ is str or entry._dts is not None:
-        return ENTRY_BYTES + len(entry._raw) + own_strings(entry)
-    return ENTRY_BYTES + len(entry._raw)
 
 
 _timestamp = attrgetter("timestamp")
@@ -108,7 +101,7 @@ class ErrorIndex:
             stamp, order, name = heappop(heads)
             self._lost(stamp, "memory budget")
             index = self.entries[name]
-            cost = _cost(index.popleft())
+            cost = entry_bytes(index.popleft())
             freed += cost
             self.kept_bytes -= cost
             self.kept[name] -= 1
@@ -153,9 +146,9 @@ def _shed_lines(
             entry = popleft()
             if entry.level in ERROR_LEVELS:  # kept: the first of the index not kept yet
                 kept[name] += 1
-                index.kept_bytes += _cost(entry)
+                index.kept_bytes += entry_bytes(entry)
             else:
-                excess -= _cost(entry)
+                excess -= entry_bytes(entry)
             append(entry)
         counts[name] = counts.get(name, 0) + len(shed) - taken
         if buffer:

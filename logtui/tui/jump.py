@@ -16,6 +16,10 @@ from itertools import accumulate
 SPAN = timedelta(minutes=10)
 """How much before and after the moment is fetched."""
 
+EARLIEST = datetime(1970, 1, 1) + timedelta(days=1)
+"""The earliest moment to jump to: docker's stamps start in 1970 (a day on, so that the
+range around it is a time too)."""
+
 FORMS = "14:03, yesterday 14:03, -2h, 2h ago or 2025-08-16T14:03:00Z"
 """What the prompt accepts, for its placeholder and errors."""
 
@@ -43,6 +47,8 @@ def parse_moment(text: str, now: datetime) -> datetime:
         raise ValueError(f"not a time: {text.strip()[:60]!r}; use {FORMS}")
     if moment > now + timedelta(seconds=1):
         raise ValueError(f"{moment:%Y-%m-%d %H:%M:%S} UTC has not happened yet")
+    if moment < EARLIEST:
+        raise ValueError(f"{moment:%Y-%m-%d} is before any container's logs (1970)")
     return moment
 
 
@@ -124,9 +130,17 @@ class Counts:
         return self._sums[bisect_right(self._keys, last)] - self._sums[bisect_left(self._keys, first)]
 
 
-def lost_near(moment: datetime, lost: dict[str, int]) -> bool:
-    """Whether lines within `NARROWEST` of the moment were let go (`lost`: per second)."""
-    return Counts(lost).within(_second(moment - NARROWEST), _second(moment + NARROWEST)) > 0
+def lost_near(moment: datetime, lines: dict[str, dict[str, int]], lost: dict[str, dict[str, int]]) -> bool:
+    """Whether a container (`lines`, `lost`: its lines read and let go, per second) lost
+    lines within `NARROWEST` of the moment, or the last line it wrote at or before it."""
+    first, at, last = _second(moment - NARROWEST), _second(moment), _second(moment + NARROWEST)
+    for key, gone in lost.items():
+        if Counts(gone).within(first, last):
+            return True
+        before = [second for second in lines.get(key, ()) if second <= at]
+        if before and max(before) in gone:
+            return True
+    return False
 
 
 def fitting_span(
