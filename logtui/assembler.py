@@ -234,7 +234,8 @@ class EntryAssembler:
                 level = p_level or ("ERROR" if self._frames else "INFO")
                 first, text0 = raws[0], texts[0]
                 one_line = len(raws) == 1 and len(p_ts) == 30 and len(first) - len(text0) == 31
-                if one_line and first.startswith(p_ts):
+                # Docker's fixed UTC form only: `...07.1234+02:00` is 30 characters too
+                if one_line and p_ts[29] == "Z" and p_ts[10] == "T" and first.startswith(p_ts):
                     # One line, stamp then text: the entry is the raw line and an offset.
                     emit(of_line(container, level, first, stream, len(first) - len(strip_level_tag(text0))))
                 else:

@@ -624,3 +624,22 @@ def test_go_panic_and_glog_fatal_stacks_are_one_entry() -> None:
         ("CRITICAL", "\n".join(fatal)),
         ("INFO", after),
     ]
+
+
+def test_a_30_character_stamp_with_an_offset_is_not_taken_for_dockers_utc_form() -> None:
+    """`...07.1234+02:00` (Go's RFC3339Nano trims zeros; an engine in local time) is as long
+    as Docker's fixed `...07.123456789Z`; the one-line fast path read its first 26
+    characters as the UTC stamp: 2 hours off, and `+0` in the stamp."""
+    lines = [
+        "2025-08-16T14:03:07.1234+02:00 first",
+        "2025-08-16T14:03:07.12345-0200 second",
+        "2025-08-16T14:03:07.123456789Z third",
+    ]
+    entries = parse_stream("web", "stdout", "".join(line + "\n" for line in lines))
+    assert [e.timestamp for e in entries] == [
+        "2025-08-16T12:03:07.123400",
+        "2025-08-16T16:03:07.123450",
+        "2025-08-16T14:03:07.123456",
+    ]
+    assert [e.docker_timestamp for e in entries] == [line.split(" ")[0] for line in lines]
+    assert [e.message for e in entries] == ["first", "second", "third"]

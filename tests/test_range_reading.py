@@ -103,6 +103,12 @@ def test_lines_let_go_near_the_moment_call_for_another_read() -> None:
     gap = {"api": per_second(-620, 10, 60) | per_second(10, 3000, 0.01)}
     assert lost_near(MOMENT, gap, {"api": per_second(-620, 10, 60) | per_second(10, 1000, 0.01)})
     assert not lost_near(MOMENT, gap, {"api": per_second(-620, 9, 60)})  # the one at -20 s kept
+    # silence, then a burst from 6 s after the moment whose start went: the nearest lines
+    burst = {"api": per_second(6, 3000, 0.01)}
+    assert lost_near(MOMENT, burst, {"api": per_second(6, 1000, 0.01)})
+    # the same across containers: one kept its line at -20 s, the other lost the burst's start
+    quiet = {"quiet": per_second(-20, 1, 1)}
+    assert lost_near(MOMENT, quiet | {"api": per_second(10, 3000, 0.01)}, {"api": per_second(10, 1000, 0.01)})
 
 
 def test_the_tally_counts_the_bytes_the_store_counts() -> None:
@@ -124,8 +130,11 @@ def test_the_tally_counts_the_bytes_the_store_counts() -> None:
 
 def test_a_moment_before_any_log_is_refused_in_the_prompt() -> None:
     now = datetime(2026, 12, 1, 12, 0)
-    with pytest.raises(ValueError, match="before any container's logs"):
+    with pytest.raises(ValueError, match="0001-01-01 is before any container's logs"):
         parse_moment("0001-01-01", now)
+    for typed in ("0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00"):  # overflow in UTC
+        with pytest.raises(ValueError):
+            parse_moment(typed, now)
     assert parse_moment("1970-01-02T00:00:00Z", now) == EARLIEST
 
 

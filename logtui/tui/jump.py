@@ -48,7 +48,7 @@ def parse_moment(text: str, now: datetime) -> datetime:
     if moment > now + timedelta(seconds=1):
         raise ValueError(f"{moment:%Y-%m-%d %H:%M:%S} UTC has not happened yet")
     if moment < EARLIEST:
-        raise ValueError(f"{moment:%Y-%m-%d} is before any container's logs (1970)")
+        raise ValueError(f"{moment.date().isoformat()} is before any container's logs (1970)")
     return moment
 
 
@@ -79,7 +79,7 @@ def _ago(typed: str, now: datetime) -> datetime | None:
     parts = match.group(1) or match.group(2)
     seconds = sum(float(n) * _UNIT_S[u] for n, u in _PART_RE.findall(parts))
     if seconds > _LONGEST_AGO.total_seconds():
-        raise ValueError(f"{typed!r} is more than a year ago")
+        raise ValueError(f"{typed[:60]!r} is more than a year ago")
     return now - timedelta(seconds=seconds)
 
 
@@ -92,7 +92,10 @@ def _rfc3339(typed: str) -> datetime | None:
     except ValueError:
         return None
     if parsed.tzinfo is not None:
-        parsed = parsed.astimezone(UTC).replace(tzinfo=None)
+        try:
+            parsed = parsed.astimezone(UTC).replace(tzinfo=None)
+        except OverflowError:  # `0001-01-01T00:00:00+01:00`: before year 1 in UTC
+            return None
     return parsed
 
 
@@ -131,11 +134,17 @@ class Counts:
 
 
 def lost_near(moment: datetime, lines: dict[str, dict[str, int]], lost: dict[str, dict[str, int]]) -> bool:
-    """Whether a container (`lines`, `lost`: its lines read and let go, per second) lost
-    lines within `NARROWEST` of the moment, or the last line it wrote at or before it."""
+    """Whether the read lost lines near the moment (`lines`, `lost`: each container's lines
+    read and let go, per second): within `NARROWEST` of it, the lines nearest to it on
+    either side among all containers, or a container's last line at or before it."""
     first, at, last = _second(moment - NARROWEST), _second(moment), _second(moment + NARROWEST)
+    seconds = [second for counts in lines.values() for second in counts]
+    nearest = {
+        max((s for s in seconds if s <= at), default=None),
+        min((s for s in seconds if s > at), default=None),
+    }
     for key, gone in lost.items():
-        if Counts(gone).within(first, last):
+        if Counts(gone).within(first, last) or not nearest.isdisjoint(gone):
             return True
         before = [second for second in lines.get(key, ()) if second <= at]
         if before and max(before) in gone:
