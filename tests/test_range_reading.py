@@ -270,3 +270,18 @@ async def test_a_quiet_moment_just_before_a_burst_is_read_again(tmp_path: Path) 
         messages = [e.message for e in app.log_pane.view.rows]
         assert "quiet 9" in messages and "storm 0" in messages
         assert len(reads) == 2
+
+
+async def test_a_moment_that_never_fits_is_said(tmp_path: Path) -> None:
+    """A thousand lines a second at the moment and a line limit of 100: not even 5 s either
+    side fit. The jump shows what fit and says that lines near the moment did not."""
+    now = time.time()
+    at = now - 1200
+    api = ScriptedContainer(name="api", image="example/api:1")
+    for i in range(20_000):
+        api.write(f"[INFO] flood {i}", ts=at - 10 + i / 1000)
+    moment = datetime.fromtimestamp(at, UTC).replace(tzinfo=None)
+    async with jumped(tmp_path, [api], moment, max_lines_per_container=100) as (app, reads):
+        assert len(reads) == 2 and app.range.span == NARROWEST  # no third read of the same span
+        notes = [n.message for n in app._notifications]
+        assert any("near the moment did not fit" in note for note in notes)

@@ -173,13 +173,21 @@ class RangeMixin:
                     raise result
                 if isinstance(result, BaseException):
                     problems.append(f"{key}: {one_line(str(result))[:200]}")
-            if attempt == RANGE_READS - 1 or not lost_near(moment, tally.lines, tally.lost):
+            lost = lost_near(moment, tally.lines, tally.lost)
+            if attempt == RANGE_READS - 1 or not lost:
                 break
             lines = tally.lines.values()
             fits = fitting_span(moment, span, lines, tally.size, store.max_lines, store.max_bytes)
             if fits >= span:
                 break
             span = fits
+        if lost:  # even the narrowest read did not hold it: say so, not just show less
+            self.notify(
+                f"lines near the moment did not fit the line limit or the memory budget; showing "
+                f"what did (±{span.total_seconds():g} s)",
+                title="jump",
+                severity="warning",
+            )
         if problems:
             self.notify(
                 "\n".join(problems[:5]), title="jump: some logs failed", severity="warning", markup=False
