@@ -17,18 +17,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from ..models import LogEntry
+from ..models import LogEntry, timestamps_of
 from ..textsafe import one_line
 from ._hosted import entry_key
 from ._prompt import PromptScreen
 from .held import entry_bytes
 from .jump import FORMS, SPAN, fetch_range, fitting_span, lost_near, parse_moment
 from .store import LogStore, iso
-
-
-def _second(entry: LogEntry) -> str:
-    """The second an entry's stamp starts with (`timestamp[:19]`, without the property)."""
-    return entry._raw[:19] if entry._ts is None else entry._ts[:19]
 
 
 class RangeTally:
@@ -42,17 +37,16 @@ class RangeTally:
         self.size: dict[str, int] = {}
 
     def count(self, key: str, batch: list[LogEntry], evicted: list[LogEntry]) -> None:
+        seconds = [stamp[:19] for stamp in timestamps_of(batch)]
         lines = self.lines.setdefault(key, {})
-        for second, count in Counter(map(_second, batch)).items():
+        for second, count in Counter(seconds).items():
             lines[second] = lines.get(second, 0) + count
         size = self.size
-        for entry in batch:
-            second = _second(entry)
+        for second, entry in zip(seconds, batch, strict=True):
             size[second] = size.get(second, 0) + entry_bytes(entry)
-        for entry in evicted:  # of any container: the budget sheds across them
+        for stamp, entry in zip(timestamps_of(evicted), evicted, strict=True):  # of any container
             lost = self.lost.setdefault(entry_key(entry), {})
-            second = _second(entry)
-            lost[second] = lost.get(second, 0) + 1
+            lost[stamp[:19]] = lost.get(stamp[:19], 0) + 1
 
 
 async def read_into(

@@ -13,12 +13,13 @@ errors each). Pure.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from heapq import heapify, heappop, heappush, heapreplace
 from itertools import chain, islice
 from operator import attrgetter
 
+from ..analysis import errors_only
 from ..models import ERROR_LEVELS, LogEntry
 from .held import entry_bytes, held_bytes
 
@@ -27,10 +28,6 @@ KEPT_SHARE = 4
 
 
 _timestamp = attrgetter("timestamp")
-
-
-def _errors(entries: Iterable[LogEntry]) -> list[LogEntry]:
-    return [e for e in entries if e.level in ERROR_LEVELS]
 
 
 @dataclass
@@ -73,8 +70,8 @@ class ErrorIndex:
         estimated bytes this freed: evicted lines that are no error, and kept errors the
         index itself had to drop (it holds at most `max_lines`)."""
         index = self.entries[name]
-        new = _errors(batch)
-        gone_errors = _errors(evicted)  # the oldest of the index's rest, once `new` is in
+        new = errors_only(batch)
+        gone_errors = errors_only(evicted)  # the oldest of the index's rest, once `new` is in
         kept = self.kept[name] + len(gone_errors)
         kept_now = held_bytes(gone_errors)
         self.kept_bytes += kept_now
