@@ -6,13 +6,21 @@ again: measured, 28 young and 2 middle passes, 42 ms of a 188 ms summary. Nothin
 such a pass forms a cycle (reference counting frees all of it), so the collector waits for
 its end. The same holds for a chunk's entries, parsed (`StreamReader`) or built from a parse
 worker's columns (`LogEntry.from_columns`, on the dashboard's UI thread).
+
+`untrack` goes further for what the dashboard keeps: its million entries are the bulk of
+the objects every full collection walks (measured: 201 ms over 1M entries in a list, 36 ms
+with the entries untracked), and under a flood one lands every few seconds. An entry holds
+only strings, ints and None, so it can never be part of a cycle, and reference counting
+alone frees it: the collector has no business with it.
 """
 
 from __future__ import annotations
 
 import gc
+import sys
 import threading
-from collections.abc import Iterator
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 
 _lock = threading.Lock()
@@ -40,3 +48,34 @@ def collector_paused() -> Iterator[None]:
             _pauses -= 1
             if _pauses == 0 and _resume:
                 gc.enable()
+
+
+def _untracker() -> Callable[[object], None] | None:
+    """CPython's `PyObject_GC_UnTrack` (None elsewhere, or without ctypes)."""
+    if sys.implementation.name != "cpython":
+        return None
+    try:
+        import ctypes
+
+        function = ctypes.pythonapi.PyObject_GC_UnTrack
+    except (ImportError, AttributeError):
+        return None
+    function.argtypes = [ctypes.py_object]
+    function.restype = None
+    return function  # type: ignore[no-any-return]
+
+
+_UNTRACK = _untracker()
+
+
+def untrack(objects: Iterable[object]) -> None:
+    """Take objects that can never be part of a cycle out of the cyclic collector's sight.
+
+    Only for objects whose every reference is to an atomic object (str, int, None: a
+    `LogEntry` as the parsers make it): one in a cycle would never be collected. ~0.2 µs an
+    object (a ctypes call), paid once, against ~0.16 µs in each full collection that walks
+    it. A no-op where CPython's C API is not at hand; already untracked objects are skipped
+    by the call itself.
+    """
+    if _UNTRACK is not None:
+        deque(map(_UNTRACK, objects), maxlen=0)  # consumed in C

@@ -11,6 +11,10 @@ turned off: each still frees 80-190k objects of rendering (Textual's `Strip` cac
 the strip itself: measured with `gc.DEBUG_SAVEALL` during `bench.keys`). For the same
 reason `gc.freeze` after a full pass was tried and left out: strips alive then, and dead
 soon after, would wait for a thaw.
+
+Since then the entries, and the lists and deques that hold them, are untracked
+(`logtui.gc_pause.untrack`): a full pass walks Textual's objects and only the pointers to
+entries, not the entries (under the `live` flood: 255-270 ms a pass before, 55-66 ms after).
 """
 
 from __future__ import annotations

@@ -20,6 +20,7 @@ from itertools import chain, islice
 from operator import attrgetter
 
 from ..analysis import errors_only
+from ..gc_pause import untrack
 from ..models import ERROR_LEVELS, LogEntry
 from .held import entry_bytes, held_bytes
 
@@ -56,6 +57,7 @@ class ErrorIndex:
 
     def open(self, name: str) -> None:
         self.entries[name] = deque(maxlen=self.max_lines)
+        untrack((self.entries[name],))  # holds only entries: no cycle through it
         self.kept[name] = 0
 
     def clear(self) -> None:

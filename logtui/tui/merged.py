@@ -16,6 +16,7 @@ from itertools import compress, repeat
 from operator import attrgetter, lshift, not_, or_
 from typing import Any
 
+from ..gc_pause import untrack
 from ..models import LEVEL_RANK, LogEntry, timestamps_of
 from ._hosted import entry_key
 
@@ -130,6 +131,7 @@ class Merged:
         self.names = names
         self.key = key
         self.entries = entries
+        untrack((entries,))  # only entries, for long: no collection need walk it
         self.rows: list[LogEntry] | None = None
         self.ranks = bytearray()
         self.longest: list[int] = []
@@ -152,6 +154,7 @@ class Merged:
         if self.rows is None:
             widths: list[int] = []
             self.rows, self.ranks, self.longest = _ranked_rows(self.entries, widths)
+            untrack((self.rows,))
             self.widths = array("I", widths)
         return self.rows, self.ranks, self.longest
 

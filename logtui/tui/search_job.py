@@ -32,6 +32,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
 from operator import attrgetter
 
+from ..gc_pause import untrack
 from ..models import LEVEL_RANK, LogEntry
 from ..regex_process import RegexProcess
 from ..search_engine import Plan, plan_search
@@ -89,7 +90,9 @@ class Snapshot:
         for name in chosen:
             buffer = store.buffers[name]
             # `_added`: entries ever added, which numbers the buffer as the search text does.
-            parts.append(Part(name, list(buffer), store._added[name] - len(buffer)))
+            copy = list(buffer)
+            untrack((copy,))  # only entries: not walked by collections while the search runs
+            parts.append(Part(name, copy, store._added[name] - len(buffer)))
         return cls(parts, filter.min_level)
 
     @property

@@ -9,12 +9,14 @@ lines were dropped and why. What a pane shows of them lives in `views` (`Filter`
 
 from __future__ import annotations
 
+import gc
 from collections import deque
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from itertools import chain, islice
 from operator import attrgetter
 
+from ..gc_pause import untrack
 from ..models import LogEntry
 from ._deque import deque_slice
 from .budget import ErrorIndex, shed
@@ -29,6 +31,7 @@ from .views import FilteredView as FilteredView
 from .views import _expand as _expand
 
 _timestamp = attrgetter("timestamp")
+is_tracked = gc.is_tracked
 
 
 DEFAULT_MAX_LINES = 50_000
@@ -99,6 +102,7 @@ class LogStore:
         buffer = self.buffers.get(name)
         if buffer is None:
             buffer = self.buffers[name] = deque(maxlen=self.max_lines)
+            untrack((buffer,))  # holds only entries (see `untrack`)
             self._index.open(name)
             self.dropped[name] = 0
             self.dropped_by_budget[name] = 0
@@ -111,6 +115,7 @@ class LogStore:
         oldest past its line limit and, past the memory budget, the oldest of any container
         (views must drop them all)."""
         batch = entries if isinstance(entries, list) else list(entries)
+        untrack(filter(is_tracked, batch))  # kept for long, never in a cycle: no collection walks them
         buffer = self._buffer(name)
         evicted_before = dict(self._evicted)
         over = len(buffer) + len(batch) - self.max_lines

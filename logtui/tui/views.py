@@ -17,6 +17,7 @@ from itertools import compress
 from operator import attrgetter, not_
 from typing import TYPE_CHECKING
 
+from ..gc_pause import untrack
 from ..models import LEVEL_RANK, LogEntry
 from ..textsafe import strip_escapes
 from ._hosted import entry_host, entry_key, key_host
@@ -132,6 +133,7 @@ class FilteredView:
         self.filter = filter or Filter()
         self._rows: list[LogEntry] = []
         self._spare: list[LogEntry] = []
+        untrack((self._rows, self._spare))  # only entries, up to a million: not walked
         """The list the view fills in place with rows of its own (`_fill`): a level's mask
         over the kept merge, or its copy of the merge's rows. A new list of up to a million
         rows is walked by the next young garbage collection and again by a middle one
@@ -159,6 +161,7 @@ class FilteredView:
         if rows is not self._spare and self._spare:
             self._spare.clear()
         self._rows = rows
+        untrack((rows,))  # see `__init__`
 
     def _fill(self, rows: Iterable[LogEntry]) -> None:
         """Make `rows` the view's rows, in its own old list (`_spare`). `rows` must not read
