@@ -50,19 +50,19 @@ def collector_paused() -> Iterator[None]:
                 gc.enable()
 
 
-def _untracker() -> Callable[[object], None] | None:
-    """CPython's `PyObject_GC_UnTrack` (None elsewhere, or without ctypes)."""
+def _untracker() -> Callable[[int], None] | None:
+    """CPython's `PyObject_GC_UnTrack`, called with an object's address (None elsewhere,
+    or without ctypes). An address (`id`) converts faster than a `py_object`: 116 against
+    159 ns a call."""
     if sys.implementation.name != "cpython":
         return None
     try:
         import ctypes
 
-        function = ctypes.pythonapi.PyObject_GC_UnTrack
+        address = ctypes.cast(ctypes.pythonapi.PyObject_GC_UnTrack, ctypes.c_void_p).value
     except (ImportError, AttributeError):
         return None
-    function.argtypes = [ctypes.py_object]
-    function.restype = None
-    return function  # type: ignore[no-any-return]
+    return ctypes.PYFUNCTYPE(None, ctypes.c_void_p)(address)  # type: ignore[no-any-return]
 
 
 _UNTRACK = _untracker()
@@ -72,10 +72,11 @@ def untrack(objects: Iterable[object]) -> None:
     """Take objects that can never be part of a cycle out of the cyclic collector's sight.
 
     Only for objects whose every reference is to an atomic object (str, int, None: a
-    `LogEntry` as the parsers make it): one in a cycle would never be collected. ~0.2 µs an
-    object (a ctypes call), paid once, against ~0.16 µs in each full collection that walks
-    it. A no-op where CPython's C API is not at hand; already untracked objects are skipped
-    by the call itself.
+    `LogEntry` as the parsers make it), or, for a list or deque, to such objects: one in a
+    cycle would never be collected. ~0.12 µs an object (a ctypes call), paid once, against
+    ~0.16 µs in each full collection that walks it and as much in each young one. A no-op
+    where CPython's C API is not at hand; an untracked object is left as it is. The objects
+    stay alive during the call: `objects` holds them.
     """
     if _UNTRACK is not None:
-        deque(map(_UNTRACK, objects), maxlen=0)  # consumed in C
+        deque(map(_UNTRACK, map(id, objects)), maxlen=0)  # consumed in C
