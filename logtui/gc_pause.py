@@ -71,12 +71,16 @@ _UNTRACK = _untracker()
 def untrack(objects: Iterable[object]) -> None:
     """Take objects that can never be part of a cycle out of the cyclic collector's sight.
 
-    Only for objects whose every reference is to an atomic object (str, int, None: a
-    `LogEntry` as the parsers make it), or, for a list or deque, to such objects: one in a
-    cycle would never be collected. ~0.12 µs an object (a ctypes call), paid once, against
-    ~0.16 µs in each full collection that walks it and as much in each young one. A no-op
-    where CPython's C API is not at hand; an untracked object is left as it is. The objects
-    stay alive during the call: `objects` holds them.
+    Only for objects that refer to atomic objects alone (str, int, None: a plain
+    `LogEntry` as the parsers make it), or, for a list or deque, to such objects alone:
+    one in a cycle would never be collected. ~0.12 µs an object (a ctypes call), paid once,
+    against ~0.16 µs in each full collection that walks it and as much in each young one.
+    A no-op where CPython's C API is not at hand. Objects the collector does not track
+    (untracked already, or never: a str, an int) are skipped: the C call would write into
+    the 16 bytes before them. `objects` is held in a list while the calls run, so that no
+    object dies between its `id` and the call (an attack pass crashed a generator of
+    temporaries that way).
     """
     if _UNTRACK is not None:
-        deque(map(_UNTRACK, map(id, objects)), maxlen=0)  # consumed in C
+        held = objects if isinstance(objects, list | tuple) else list(objects)
+        deque(map(_UNTRACK, map(id, filter(gc.is_tracked, held))), maxlen=0)  # consumed in C

@@ -104,7 +104,8 @@ class LogEntry:
         With the cyclic collector paused: the new entries stay, form no cycle, and every
         700 of them would start a young collection that walks them again (measured on the
         bench's stdout in 256 KiB pieces: 775 -> 520 ns an entry). Untracked (`untrack`):
-        only the dashboard builds entries from columns, and keeps them."""
+        what parse workers answer is what the dashboard keeps (the CLI with workers uses
+        them briefly: harmless)."""
         new = cls.__new__
         out: list[LogEntry] = []
         append = out.append
@@ -114,7 +115,8 @@ class LogEntry:
                 entry.container_name, entry.stream, entry.level = container_name, stream, level
                 entry._raw, entry._msg, entry._ts, entry._dts = raw, msg, ts, dts
                 append(entry)
-            untrack(out)  # the dashboard keeps them: before any young collection walks them
+            if cls is LogEntry:  # a subclass may hold more than strings: left to the collector
+                untrack(out)  # kept for long: untracked before any young collection walks them
         return out
 
     @property

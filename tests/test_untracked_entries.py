@@ -3,15 +3,20 @@ collector's sight (`gc_pause.untrack`): a full collection no longer walks a mill
 entries (measured: 255-270 ms a full pass under the `live` flood before, 55-66 ms after).
 
 What makes that safe is tested too: an entry refers only to strings, ints and None (so it
-can never be part of a cycle), and reference counting alone frees what the store lets go.
+can never be part of a cycle), the store takes nothing else, and reference counting alone
+frees what the store lets go. And `untrack` cannot crash the interpreter (an attack pass
+found two ways; each crash runs in a child process here).
 """
 
 from __future__ import annotations
 
 import gc
 import re
+import subprocess
+import sys
 import time
 import tracemalloc
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -23,10 +28,12 @@ from logtui.models import LogEntry
 from logtui.reader import StreamReader
 from logtui.simhost import ScriptedContainer, SimulatedHost
 from logtui.tui import create_app
+from logtui.tui._hosted import HostedName
 from logtui.tui.search_job import Snapshot
 from logtui.tui.store import Filter, FilteredView, LogStore
 
 ATOMIC = (str, int, type(None))
+"""Exactly these types: a str subclass could hold anything in its `__dict__`."""
 
 
 def entry(name: str, i: int, level: str = "INFO") -> LogEntry:
@@ -38,6 +45,23 @@ def slot_values(e: LogEntry) -> list[object]:
     return [getattr(e, name) for name in LogEntry.__slots__]
 
 
+def plain(e: LogEntry) -> bool:
+    """A plain entry whose slots hold exactly str, int or None; among several hosts, the
+    container's `HostedName` (a str subclass) holds only its two strings."""
+    for value in slot_values(e):
+        if type(value) is HostedName:
+            if set(vars(value)) != {"host", "key"} or not all(type(v) is str for v in vars(value).values()):
+                return False
+        elif type(value) not in ATOMIC:
+            return False
+    return type(e) is LogEntry
+
+
+def in_child(code: str) -> subprocess.CompletedProcess[str]:
+    """`code` in a fresh interpreter (a crash there is an exit status here)."""
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+
+
 def test_untrack_takes_objects_out_of_the_collectors_sight() -> None:
     entries = [entry("a", i) for i in range(10)]
     holder: list[LogEntry] = list(entries)
@@ -47,6 +71,50 @@ def test_untrack_takes_objects_out_of_the_collectors_sight() -> None:
     gc_pause.untrack(entries)  # again: nothing happens
     assert not any(map(gc.is_tracked, entries))
     assert not any(o is holder or isinstance(o, LogEntry) for o in gc.get_objects())
+
+
+def test_untrack_holds_what_an_iterator_makes_until_it_is_done() -> None:
+    """Found by the attack pass: from a generator of temporaries, each object died between
+    its `id` and the C call, which then wrote into freed memory (a segmentation fault)."""
+    done = in_child(
+        "import gc\nfrom logtui import gc_pause\nfrom logtui.models import LogEntry\n"
+        "for _ in range(20):\n"
+        "    gc_pause.untrack(LogEntry.of_line('a', 'INFO', 'x' * 40, 'stdout', 0) for _ in range(1000))\n"
+        "    keep = [LogEntry.of_line('a', 'INFO', 'y', 'stdout', 0) for _ in range(1000)]\n"
+        "    gc.collect()\n"
+        "print('ok')\n"
+    )
+    assert (done.returncode, done.stdout) == (0, "ok\n"), done.stderr[-2000:]
+
+
+def test_untrack_skips_what_the_collector_never_tracks() -> None:
+    """Found by the attack pass: a str or an int has no collector header, and the C call
+    wrote into the 16 bytes before it (a segmentation fault)."""
+    done = in_child(
+        "import gc\nfrom logtui import gc_pause\n"
+        "gc_pause.untrack([('s%d' % i) * 3 for i in range(100000)] + [10**30 + i for i in range(100000)])\n"
+        "gc.collect()\nprint('ok')\n"
+    )
+    assert (done.returncode, done.stdout) == (0, "ok\n"), done.stderr[-2000:]
+
+
+class Noted(LogEntry):
+    """An entry with a `__dict__`: it could refer back to what holds it."""
+
+
+def test_the_store_takes_plain_entries_only() -> None:
+    """Its deques and the views' lists are untracked, so an entry that can refer to
+    anything (a subclass with a `__dict__`) could form a cycle the collector never sees.
+    Found by the attack pass: such entries, referring back to the store, leaked."""
+    store = LogStore()
+    odd = Noted("api", "2025-08-16T14:30:00.000000", "INFO", "m", "2025-08-16T14:30:00.000000000Z m")
+    odd.seen_in = store  # type: ignore[attr-defined]
+    with pytest.raises(TypeError, match="plain LogEntry"):
+        store.add("api", [entry("api", 1), odd])
+    assert store.size == 0
+    columns = LogEntry.columns([entry("api", i) for i in range(3)])
+    assert all(map(gc.is_tracked, Noted.from_columns("api", "stdout", columns)))
+    assert not any(map(gc.is_tracked, LogEntry.from_columns("api", "stdout", columns)))
 
 
 def test_without_the_c_api_untrack_does_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -70,7 +138,7 @@ def test_parsed_entries_refer_only_to_atomic_values(podman: bool) -> None:
     rebuilt = LogEntry.from_columns("api", "stdout", LogEntry.columns(made))
     assert len(made) > 300
     for e in made + rebuilt:
-        assert all(isinstance(value, ATOMIC) for value in slot_values(e)), slot_values(e)
+        assert plain(e), slot_values(e)
     assert not any(map(gc.is_tracked, rebuilt))  # built for the dashboard, which keeps them
 
 
@@ -163,3 +231,62 @@ async def test_the_dashboard_keeps_no_entry_the_collector_walks(tmp_path: Path) 
             for merged in store._merged.values():
                 holders += [merged.entries] + ([merged.rows] if merged.rows is not None else [])
             assert len(holders) >= 6 and not any(id(h) in walked for h in holders)
+
+
+def holders_of(app: object) -> list[object]:
+    """Every container of entries the dashboard keeps: the store's, a jump's range store's,
+    their kept merges', the log pane's."""
+    stores = [app.store] + ([app.range.store] if app.range is not None else [])  # type: ignore[attr-defined]
+    holders: list[object] = []
+    for store in stores:
+        holders += [*store.buffers.values(), *store.errors.values()]
+        for merged in store._merged.values():
+            holders += [merged.entries] + ([merged.rows] if merged.rows is not None else [])
+    view = app.log_pane.view  # type: ignore[attr-defined]
+    return [*holders, view.rows, view._spare]
+
+
+async def test_a_fleet_and_a_jump_keep_only_plain_untracked_entries(tmp_path: Path) -> None:
+    """Two hosts (entries keyed by a `HostedName`), hostile lines, a host filter and a jump
+    to a time: every holder is untracked and holds plain entries only."""
+    start = time.time() - 600
+    hosts: list[SimulatedHost] = []
+    key = ""
+    try:
+        for host in ("h1", "h2"):
+            container = ScriptedContainer(name="api", image="example/api:1")
+            for i in range(120):
+                line = (
+                    "[ERROR] password=hunter2 token=abcdef0123456789abcdef failed"
+                    if i % 5 == 0
+                    else f"\x1b[31m[INFO] {host} line {i}\x1b[0m\r"
+                    if i % 5 == 1
+                    else f'Traceback (most recent call last):\n  File "a.py", line {i}\nKeyError: {i}'
+                    if i % 5 == 2
+                    else f"[INFO] {host} plain {i}"
+                )
+                container.write(line, "stderr" if i % 2 else "stdout", ts=start + i)
+            sim = SimulatedHost([container], poll_interval=0.05, client_key_text=key or None)
+            await sim.start()
+            key = sim.client_key_text
+            hosts.append(sim)
+        log = tmp_path / "audit.jsonl"
+        settings = [s.settings(audit_log=log, name=n) for s, n in zip(hosts, ("h1", "h2"), strict=True)]
+        app = create_app(settings, export_dir=tmp_path, poll_interval=0.3)
+        async with app.run_test(size=(120, 30)) as pilot:
+            await wait_for(pilot, lambda: app.store.received >= 200, timeout=20)
+            app._apply_filter(replace(app.filter, host="h2"))
+            await pilot.press("e")
+            await pilot.pause(0.2)
+            await pilot.press("a", "at", *"-5m", "enter")
+            await wait_for(pilot, lambda: app.range is not None and app.range.store.size > 0, timeout=20)
+            await pilot.pause(0.3)
+            holders = holders_of(app)
+            assert app.range.store.size and len(holders) >= 8
+            entries = [e for holder in holders for e in holder]  # type: ignore[attr-defined]
+            assert any(type(e.container_name) is HostedName for e in entries)
+            assert not any(map(gc.is_tracked, holders)) and not any(map(gc.is_tracked, entries))
+            assert all(map(plain, entries))
+    finally:
+        for sim in hosts:
+            await sim.stop()

@@ -9,7 +9,6 @@ lines were dropped and why. What a pane shows of them lives in `views` (`Filter`
 
 from __future__ import annotations
 
-import gc
 from collections import deque
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
@@ -31,7 +30,9 @@ from .views import FilteredView as FilteredView
 from .views import _expand as _expand
 
 _timestamp = attrgetter("timestamp")
-is_tracked = gc.is_tracked
+_PLAIN = {LogEntry}
+"""The one kind of entry the store takes: a subclass could refer to more than strings, and
+the store's deques and the views' lists are out of the collector's sight (`untrack`)."""
 
 
 DEFAULT_MAX_LINES = 50_000
@@ -115,7 +116,9 @@ class LogStore:
         oldest past its line limit and, past the memory budget, the oldest of any container
         (views must drop them all)."""
         batch = entries if isinstance(entries, list) else list(entries)
-        untrack(filter(is_tracked, batch))  # kept for long, never in a cycle: no collection walks them
+        if set(map(type, batch)) - _PLAIN:
+            raise TypeError("the store keeps plain LogEntry objects only (it untracks them)")
+        untrack(batch)  # kept for long, never in a cycle: no collection need walk them
         buffer = self._buffer(name)
         evicted_before = dict(self._evicted)
         over = len(buffer) + len(batch) - self.max_lines
