@@ -294,7 +294,7 @@ async def test_export_writes_what_the_pane_shows(make_app, tmp_path) -> None:
         await wait_for(pilot, lambda: app.last_export is not None)
         path = app.last_export
         assert path is not None and path.parent == tmp_path.resolve()
-        assert any(str(path) in str(n.message) for n in app._notifications)
+        await wait_for(pilot, lambda: any(str(path) in str(n.message) for n in app._notifications))
         document = json.loads(path.read_text())
         assert set(document) == {"timestamp", "collection_source", "containers"}
         assert document["collection_source"] == "production_ssh"

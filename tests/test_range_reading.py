@@ -3,6 +3,7 @@ budget binds while the logs arrive, so 20 minutes of a busy server never sit who
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import time
 from collections.abc import AsyncIterator
@@ -283,5 +284,7 @@ async def test_a_moment_that_never_fits_is_said(tmp_path: Path) -> None:
     moment = datetime.fromtimestamp(at, UTC).replace(tzinfo=None)
     async with jumped(tmp_path, [api], moment, max_lines_per_container=100) as (app, reads):
         assert len(reads) == 2 and app.range.span == NARROWEST  # no third read of the same span
-        notes = [n.message for n in app._notifications]
-        assert any("near the moment did not fit" in note for note in notes)
+        deadline = time.monotonic() + 5  # a note is a message: it lands after the range shows
+        while not any("near the moment did not fit" in n.message for n in app._notifications):
+            assert time.monotonic() < deadline, [n.message for n in app._notifications]
+            await asyncio.sleep(0.05)
