@@ -215,15 +215,16 @@ _TS = attrgetter("_ts")
 _STAMP = slice(0, 26)
 
 
-def _plain(entries: Sequence[LogEntry]) -> bool:
-    """True if every entry is a LogEntry itself, whose fields the column readers know."""
+def all_plain(entries: Sequence[LogEntry]) -> bool:
+    """True if every entry is a LogEntry itself, whose fields the column readers know (and
+    which refers to strings, ints and None only: what the dashboard's store takes)."""
     return not set(map(type, entries)) - {LogEntry}
 
 
 def timestamps_of(entries: Sequence[LogEntry]) -> list[str]:
     """`[e.timestamp for e in entries]` without a Python call per entry (when every stamp
     is the raw line's start): summaries read the stamps of every error of a million lines."""
-    if not _plain(entries):
+    if not all_plain(entries):
         return [e.timestamp for e in entries]
     raws, own = map(_RAW, entries), list(map(_TS, entries))
     if own.count(None) == len(own):

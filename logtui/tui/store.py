@@ -16,7 +16,7 @@ from itertools import chain, islice
 from operator import attrgetter
 
 from ..gc_pause import untrack
-from ..models import LogEntry
+from ..models import LogEntry, all_plain
 from ._deque import deque_slice
 from .budget import ErrorIndex, shed
 from .held import held_bytes
@@ -30,9 +30,6 @@ from .views import FilteredView as FilteredView
 from .views import _expand as _expand
 
 _timestamp = attrgetter("timestamp")
-_PLAIN = {LogEntry}
-"""The one kind of entry the store takes: a subclass could refer to more than strings, and
-the store's deques and the views' lists are out of the collector's sight (`untrack`)."""
 
 
 DEFAULT_MAX_LINES = 50_000
@@ -116,9 +113,11 @@ class LogStore:
         oldest past its line limit and, past the memory budget, the oldest of any container
         (views must drop them all)."""
         batch = entries if isinstance(entries, list) else list(entries)
-        if set(map(type, batch)) - _PLAIN:
+        # Kept for long and never in a cycle: untracked, so that no collection walks them. A
+        # subclass could refer back to what holds it (a cycle no collection would then see).
+        if not all_plain(batch):
             raise TypeError("the store keeps plain LogEntry objects only (it untracks them)")
-        untrack(batch)  # kept for long, never in a cycle: no collection need walk them
+        untrack(batch)
         buffer = self._buffer(name)
         evicted_before = dict(self._evicted)
         over = len(buffer) + len(batch) - self.max_lines
