@@ -1,6 +1,6 @@
 """The dashboard's entries, and the lists and deques that hold them, are out of the cyclic
 collector's sight (`gc_pause.untrack`): a full collection no longer walks a million
-entries (measured: 255-270 ms a full pass under the `live` flood before, 55-66 ms after).
+entries (measured: 200-270 ms a full pass under the `live` flood before, 50-65 ms after).
 
 What makes that safe is tested too: an entry refers only to strings, ints and None (so it
 can never be part of a cycle), the store takes nothing else, and reference counting alone

@@ -133,12 +133,12 @@ class FilteredView:
         self.filter = filter or Filter()
         self._rows: list[LogEntry] = []
         self._spare: list[LogEntry] = []
-        untrack((self._rows, self._spare))  # only entries, up to a million: not walked
         """The list the view fills in place with rows of its own (`_fill`): a level's mask
         over the kept merge, or its copy of the merge's rows. A new list of up to a million
         rows is walked by the next young garbage collection and again by a middle one
         (5-20 ms each; every level key made one); this one is old, so neither walks it.
         Emptied whenever the rows are another list, so that it keeps no entry alive."""
+        untrack((self._rows, self._spare))  # only entries, up to a million: not walked
         self.width = 0
         """Widest message line seen, in characters (for horizontal scrolling)."""
         self._shared: Merged | None = None
